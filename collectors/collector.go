@@ -1,0 +1,118 @@
+// Package collectors defines the collector interface and the registry that
+// collector kinds add themselves to (the node_exporter pattern). Each kind
+// lives in its own sub-package and registers itself in init.
+//
+// Data flows one way: upstream -> Sync -> store -> Snapshot -> /metrics.
+// /metrics never calls an upstream.
+package collectors
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/upstream"
+)
+
+// Collector is one configured source.
+type Collector interface {
+	// Sync pulls what changed upstream into the store. It must honour ctx
+	// and leave the store consistent if it fails half-way (use one store
+	// transaction per page or per batch, and save cursors with the data).
+	Sync(ctx context.Context) error
+	// Snapshot computes the metrics from the store as of now. It never
+	// calls an upstream, so it also runs at startup before the first Sync
+	// and after a failed Sync, keeping windows exact while data is stale.
+	Snapshot(now time.Time) (*snapshot.Snapshot, error)
+}
+
+// Noter is implemented by collectors that have warnings worth showing on
+// the landing page (skipped rows, unmapped values).
+type Noter interface {
+	Notes() []string
+}
+
+// Deps is what a collector kind gets to build an instance.
+type Deps struct {
+	Config  config.CollectorConfig
+	Decoder config.Decoder
+	// BaseDir is the config file's folder, for relative paths.
+	BaseDir  string
+	Catalog  *catalog.Catalog
+	Store    *store.Store
+	Logger   *slog.Logger
+	Observer upstream.Observer
+	Now      func() time.Time
+}
+
+// Name is the instance name, unique across the config.
+func (d Deps) Name() string { return d.Config.Name }
+
+// StoreKey is the store bucket of this instance; kind and name together so
+// that renaming a collector's kind never reads another kind's records.
+func (d Deps) StoreKey() string { return d.Config.Kind + "/" + d.Config.Name }
+
+// DecodeSettings strictly decodes the kind-specific settings into out.
+func (d Deps) DecodeSettings(out any) error {
+	return d.Decoder.Decode(&d.Config.Settings, d.Config.Field(), out)
+}
+
+// Errorf returns a config error about a kind-specific field (relative to
+// the collector, as in "tables[0].path").
+func (d Deps) Errorf(field string, format string, args ...any) error {
+	return &config.Error{File: d.Decoder.File, Line: d.Config.Line, Field: d.Config.Field() + "." + field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Factory builds a collector instance; it validates the settings and must
+// not contact the upstream.
+type Factory func(Deps) (Collector, error)
+
+// Kind is a registered collector kind.
+type Kind struct {
+	Name             string
+	Help             string
+	EnabledByDefault bool
+	Factory          Factory
+}
+
+var (
+	mu    sync.Mutex
+	kinds = map[string]Kind{}
+)
+
+// Register adds a collector kind; it is called from the kind's init.
+func Register(k Kind) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := kinds[k.Name]; dup {
+		panic("collectors: kind registered twice: " + k.Name)
+	}
+	kinds[k.Name] = k
+}
+
+// Kinds returns the registered kinds sorted by name.
+func Kinds() []Kind {
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]Kind, 0, len(kinds))
+	for _, k := range kinds {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Lookup returns the kind named name.
+func Lookup(name string) (Kind, bool) {
+	mu.Lock()
+	defer mu.Unlock()
+	k, ok := kinds[name]
+	return k, ok
+}

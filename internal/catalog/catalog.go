@@ -1,0 +1,240 @@
+// Package catalog maps the values each source uses for teams and services
+// (Jira components, GitHub labels, Slack channels, CSV cells) to one set of
+// canonical names, so every collector emits the same label values and a
+// dashboard can offer a single team selector. It also keeps label
+// cardinality bounded: a value the catalog does not know becomes "unknown".
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+)
+
+// Unknown is the label value for anything the catalog cannot place.
+const Unknown = "unknown"
+
+// Sources a catalog alias may be restricted to, as in "jira:Payments".
+var Sources = []string{"jira", "github", "pagerduty", "slack", "confluence", "csv", "sheet"}
+
+// Catalog is the teams and services of the organisation.
+type Catalog struct {
+	Teams    []Team    `yaml:"teams"`
+	Services []Service `yaml:"services"`
+
+	teams    map[string]string // normalised alias (with or without "source:") -> team
+	services map[string]string // normalised alias -> service
+	owner    map[string]string // service -> team
+}
+
+// Team is one team.
+type Team struct {
+	Name string `yaml:"name"`
+	// Members is the team's headcount, for participation and coverage rates.
+	Members int `yaml:"members"`
+	// Aliases are the other names sources use: "value" for any source or
+	// "source:value" for one (jira:Payments Platform, slack:#payments).
+	Aliases []string `yaml:"aliases"`
+	Line    int      `yaml:",line"`
+}
+
+// Service is one service and the team that owns it.
+type Service struct {
+	Name    string   `yaml:"name"`
+	Team    string   `yaml:"team"`
+	Aliases []string `yaml:"aliases"`
+	Line    int      `yaml:",line"`
+}
+
+// FieldError is a catalog mistake with the line and field it is in.
+type FieldError struct {
+	Line  int
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("line %d: %s: %s", e.Line, e.Field, e.Msg) }
+
+// Compile validates the catalog and builds its lookup tables.
+func (c *Catalog) Compile() error {
+	c.teams, c.services, c.owner = map[string]string{}, map[string]string{}, map[string]string{}
+	canonical := map[string]bool{}
+	for i, t := range c.Teams {
+		field := fmt.Sprintf("catalog.teams[%d]", i)
+		if err := checkName(t.Name); err != nil {
+			return &FieldError{t.Line, field + ".name", err.Error()}
+		}
+		if canonical[t.Name] {
+			return &FieldError{t.Line, field + ".name", fmt.Sprintf("team %q is listed twice", t.Name)}
+		}
+		if t.Members < 0 {
+			return &FieldError{t.Line, field + ".members", "must not be negative"}
+		}
+		canonical[t.Name] = true
+		for j, a := range append([]string{t.Name}, t.Aliases...) {
+			key, err := aliasKey(a)
+			if err != nil {
+				return &FieldError{t.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), err.Error()}
+			}
+			if other, ok := c.teams[key]; ok && other != t.Name {
+				return &FieldError{t.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), fmt.Sprintf("alias %q already belongs to team %q", a, other)}
+			}
+			c.teams[key] = t.Name
+		}
+	}
+	for i, s := range c.Services {
+		field := fmt.Sprintf("catalog.services[%d]", i)
+		if err := checkName(s.Name); err != nil {
+			return &FieldError{s.Line, field + ".name", err.Error()}
+		}
+		if _, dup := c.owner[s.Name]; dup {
+			return &FieldError{s.Line, field + ".name", fmt.Sprintf("service %q is listed twice", s.Name)}
+		}
+		if s.Team != "" && !canonical[s.Team] {
+			return &FieldError{s.Line, field + ".team", fmt.Sprintf("team %q is not in catalog.teams", s.Team)}
+		}
+		c.owner[s.Name] = s.Team
+		for j, a := range append([]string{s.Name}, s.Aliases...) {
+			key, err := aliasKey(a)
+			if err != nil {
+				return &FieldError{s.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), err.Error()}
+			}
+			if other, ok := c.services[key]; ok && other != s.Name {
+				return &FieldError{s.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), fmt.Sprintf("alias %q already belongs to service %q", a, other)}
+			}
+			c.services[key] = s.Name
+		}
+	}
+	return nil
+}
+
+func checkName(name string) error {
+	if name == "" {
+		return fmt.Errorf("required")
+	}
+	if name == Unknown {
+		return fmt.Errorf("%q is reserved for values the catalog does not know", Unknown)
+	}
+	return nil
+}
+
+func aliasKey(alias string) (string, error) {
+	src, val, ok := strings.Cut(alias, ":")
+	if ok && isSource(src) {
+		v := normalise(val)
+		if v == "" {
+			return "", fmt.Errorf("alias %q has no value after the source", alias)
+		}
+		return src + ":" + v, nil
+	}
+	v := normalise(alias)
+	if v == "" {
+		return "", fmt.Errorf("empty alias")
+	}
+	return v, nil
+}
+
+func isSource(s string) bool {
+	for _, x := range Sources {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// normalise makes matching forgiving about case, spaces and a Slack "#".
+func normalise(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	return strings.TrimPrefix(v, "#")
+}
+
+// Team returns the canonical team for value as seen in source ("jira",
+// "github", ...). With an empty catalog, values pass through as slugs.
+func (c *Catalog) Team(source, value string) string {
+	return c.lookup(c.teams, len(c.Teams), source, value)
+}
+
+// Service returns the canonical service for value as seen in source.
+func (c *Catalog) Service(source, value string) string {
+	return c.lookup(c.services, len(c.Services), source, value)
+}
+
+// Owner returns the team that owns service, or Unknown.
+func (c *Catalog) Owner(service string) string {
+	if t := c.owner[service]; t != "" {
+		return t
+	}
+	return Unknown
+}
+
+// TeamNames lists the canonical teams, sorted.
+func (c *Catalog) TeamNames() []string {
+	out := make([]string, 0, len(c.Teams))
+	for _, t := range c.Teams {
+		out = append(out, t.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *Catalog) lookup(table map[string]string, size int, source, value string) string {
+	v := normalise(value)
+	if v == "" {
+		return Unknown
+	}
+	if name, ok := table[source+":"+v]; ok {
+		return name
+	}
+	if name, ok := table[v]; ok {
+		return name
+	}
+	if size == 0 {
+		return Slug(value)
+	}
+	return Unknown
+}
+
+// Slug turns a free-text value into a label value: lower case, words joined
+// by "-". Used where no catalog is configured.
+func Slug(v string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), "#"))) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '.' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	if b.Len() == 0 {
+		return Unknown
+	}
+	return b.String()
+}
+
+// Emit exports the catalog itself: sre_team_info and sre_team_members per
+// team and sre_service_info per service, the denominators of coverage and
+// participation rates.
+func (c *Catalog) Emit(b *snapshot.Builder) {
+	for _, t := range c.Teams {
+		b.Info("sre_team_info", "A team of the catalog; 1 per team.", "team", t.Name)
+		if t.Members > 0 {
+			b.Gauge("sre_team_members", "Headcount of the team, from the catalog.", float64(t.Members), "team", t.Name)
+		}
+	}
+	for _, s := range c.Services {
+		owner := s.Team
+		if owner == "" {
+			owner = Unknown
+		}
+		b.Info("sre_service_info", "A service of the catalog and its owning team; 1 per service.", "service", s.Name, "team", owner)
+	}
+}

@@ -1,0 +1,187 @@
+// Package snapshot holds the immutable metric snapshots that collectors build
+// from the store on every refresh, and renders them once so that a scrape only
+// copies bytes.
+package snapshot
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"google.golang.org/protobuf/proto"
+)
+
+// Snapshot is an immutable set of metric families, sorted by name and, within
+// a family, by label values. It implements prometheus.Gatherer so tests can
+// compare it with testutil.GatherAndCompare.
+type Snapshot struct {
+	families []*dto.MetricFamily
+}
+
+// Empty is a snapshot without metrics.
+var Empty = &Snapshot{}
+
+// Gather returns the families; callers must not modify them.
+func (s *Snapshot) Gather() ([]*dto.MetricFamily, error) {
+	if s == nil {
+		return nil, nil
+	}
+	return s.families, nil
+}
+
+// Families returns the metric families; callers must not modify them.
+func (s *Snapshot) Families() []*dto.MetricFamily {
+	if s == nil {
+		return nil
+	}
+	return s.families
+}
+
+// Series counts the samples of the snapshot (a histogram counts once).
+func (s *Snapshot) Series() int {
+	n := 0
+	for _, f := range s.Families() {
+		n += len(f.Metric)
+	}
+	return n
+}
+
+// Merge combines snapshots into one. Each source's series get the extra label
+// pair (for example collector="demo"), so two instances of one collector kind
+// never produce duplicate series. Families of one name but different types
+// are a programming error and are reported.
+func Merge(sources []Source) (*Snapshot, error) {
+	byName := map[string]*dto.MetricFamily{}
+	for _, src := range sources {
+		for _, f := range src.Snapshot.Families() {
+			dst, ok := byName[f.GetName()]
+			if !ok {
+				dst = &dto.MetricFamily{Name: f.Name, Help: f.Help, Type: f.Type}
+				byName[f.GetName()] = dst
+			} else if dst.GetType() != f.GetType() {
+				return nil, fmt.Errorf("metric %s is a %s in one collector and a %s in %s", f.GetName(), dst.GetType(), f.GetType(), src.LabelValue)
+			}
+			for _, m := range f.Metric {
+				if src.LabelName == "" {
+					dst.Metric = append(dst.Metric, m)
+					continue
+				}
+				c := proto.Clone(m).(*dto.Metric)
+				c.Label = append(c.Label, &dto.LabelPair{Name: proto.String(src.LabelName), Value: proto.String(src.LabelValue)})
+				sortLabels(c.Label)
+				dst.Metric = append(dst.Metric, c)
+			}
+		}
+	}
+	out := &Snapshot{families: make([]*dto.MetricFamily, 0, len(byName))}
+	for _, f := range byName {
+		sortMetrics(f.Metric)
+		out.families = append(out.families, f)
+	}
+	sort.Slice(out.families, func(i, j int) bool { return out.families[i].GetName() < out.families[j].GetName() })
+	return out, nil
+}
+
+// Source is one snapshot to merge and the label that tells its series apart.
+type Source struct {
+	Snapshot   *Snapshot
+	LabelName  string
+	LabelValue string
+}
+
+// Rendered is a snapshot encoded once in the Prometheus text format, plain
+// and gzip-compressed, ready to be written to any number of scrapes.
+type Rendered struct {
+	Text   []byte
+	Gzip   []byte
+	Series int
+}
+
+// Render encodes the snapshot in the text exposition format.
+func (s *Snapshot) Render() (*Rendered, error) {
+	var text bytes.Buffer
+	for _, f := range s.Families() {
+		if _, err := expfmt.MetricFamilyToText(&text, f); err != nil {
+			return nil, fmt.Errorf("render %s: %w", f.GetName(), err)
+		}
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	if _, err := zw.Write(text.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return &Rendered{Text: text.Bytes(), Gzip: gz.Bytes(), Series: s.Series()}, nil
+}
+
+func sortLabels(ls []*dto.LabelPair) {
+	sort.Slice(ls, func(i, j int) bool { return ls[i].GetName() < ls[j].GetName() })
+}
+
+func sortMetrics(ms []*dto.Metric) {
+	sort.SliceStable(ms, func(i, j int) bool { return labelKey(ms[i].Label) < labelKey(ms[j].Label) })
+}
+
+func labelKey(ls []*dto.LabelPair) string {
+	var b strings.Builder
+	for _, l := range ls {
+		b.WriteString(l.GetName())
+		b.WriteByte(0)
+		b.WriteString(l.GetValue())
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// Histogram accumulates observations into fixed buckets, like a Prometheus
+// histogram, so that collectors can export exact bucket counts computed from
+// stored records.
+type Histogram struct {
+	Bounds []float64 // upper bounds, ascending, without +Inf
+	counts []uint64  // per bucket (not cumulative); last is +Inf
+	Sum    float64
+	Count  uint64
+}
+
+// NewHistogram returns an empty histogram with the given upper bounds.
+func NewHistogram(bounds []float64) *Histogram {
+	return &Histogram{Bounds: bounds, counts: make([]uint64, len(bounds)+1)}
+}
+
+// Observe adds one observation.
+func (h *Histogram) Observe(v float64) {
+	i := sort.SearchFloat64s(h.Bounds, v) // first bound >= v
+	h.counts[i]++
+	h.Sum += v
+	h.Count++
+}
+
+// Cumulative returns the count of observations <= Bounds[i].
+func (h *Histogram) Cumulative() []uint64 {
+	out := make([]uint64, len(h.Bounds))
+	var acc uint64
+	for i := range h.Bounds {
+		acc += h.counts[i]
+		out[i] = acc
+	}
+	return out
+}
+
+func (h *Histogram) toDTO() *dto.Histogram {
+	cum := h.Cumulative()
+	buckets := make([]*dto.Bucket, 0, len(h.Bounds))
+	for i, b := range h.Bounds {
+		if math.IsInf(b, +1) {
+			continue
+		}
+		buckets = append(buckets, &dto.Bucket{UpperBound: proto.Float64(b), CumulativeCount: proto.Uint64(cum[i])})
+	}
+	return &dto.Histogram{SampleCount: proto.Uint64(h.Count), SampleSum: proto.Float64(h.Sum), Bucket: buckets}
+}

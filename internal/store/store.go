@@ -1,0 +1,244 @@
+// Package store is the exporter's embedded, crash-safe database (bbolt). Each
+// collector instance owns one bucket with its synced records, its sync
+// cursors and its cumulative counters, so a restart resumes incremental sync
+// and counters never go backwards.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// formatMagic marks a file as this exporter's store; a bbolt file without it
+// belongs to someone else and is refused rather than written to.
+const (
+	formatMagic   = "sre-value-exporter store"
+	formatVersion = "1"
+)
+
+var (
+	metaBucket       = []byte("meta")
+	collectorsBucket = []byte("collectors")
+	recordsBucket    = []byte("records")
+	cursorsBucket    = []byte("cursors")
+	keyMagic         = []byte("magic")
+	keyVersion       = []byte("version")
+)
+
+// Store is an open store file.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Open opens or creates the store at path. A file that is not a bbolt
+// database, or a bbolt database written by another program or a newer
+// version, is an error that names the file.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("store %s: locked by another process", path)
+		}
+		return nil, fmt.Errorf("store %s: not a usable store file (corrupt or foreign): %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.checkFormat(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) checkFormat() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		if meta == nil {
+			// A fresh file has no buckets at all; anything else is foreign.
+			foreign := false
+			_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+				foreign = true
+				return nil
+			})
+			if foreign {
+				return fmt.Errorf("store %s: a bbolt file written by another program (no %q marker); refusing to use it", s.path, formatMagic)
+			}
+			var err error
+			if meta, err = tx.CreateBucket(metaBucket); err != nil {
+				return err
+			}
+			if err := meta.Put(keyMagic, []byte(formatMagic)); err != nil {
+				return err
+			}
+			if err := meta.Put(keyVersion, []byte(formatVersion)); err != nil {
+				return err
+			}
+			_, err = tx.CreateBucketIfNotExists(collectorsBucket)
+			return err
+		}
+		if string(meta.Get(keyMagic)) != formatMagic {
+			return fmt.Errorf("store %s: a bbolt file written by another program (marker %q); refusing to use it", s.path, meta.Get(keyMagic))
+		}
+		if v := string(meta.Get(keyVersion)); v != formatVersion {
+			return fmt.Errorf("store %s: format version %q, this exporter reads version %s", s.path, v, formatVersion)
+		}
+		_, err := tx.CreateBucketIfNotExists(collectorsBucket)
+		return err
+	})
+}
+
+// Path returns the file the store lives in.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the store file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Update runs fn in a read-write transaction on one collector's bucket. The
+// transaction commits atomically when fn returns nil.
+func (s *Store) Update(collector string, fn func(*Tx) error) error {
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		b, err := btx.Bucket(collectorsBucket).CreateBucketIfNotExists([]byte(collector))
+		if err != nil {
+			return err
+		}
+		return fn(&Tx{b: b, writable: true})
+	})
+	if err != nil {
+		return fmt.Errorf("store %s: collector %s: %w", s.path, collector, err)
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction on one collector's bucket. A
+// collector that never wrote anything sees an empty bucket.
+func (s *Store) View(collector string, fn func(*Tx) error) error {
+	err := s.db.View(func(btx *bolt.Tx) error {
+		return fn(&Tx{b: btx.Bucket(collectorsBucket).Bucket([]byte(collector))})
+	})
+	if err != nil {
+		return fmt.Errorf("store %s: collector %s: %w", s.path, collector, err)
+	}
+	return nil
+}
+
+// Tx is a transaction scoped to one collector's bucket.
+type Tx struct {
+	b        *bolt.Bucket // nil in a read-only view of an empty collector
+	writable bool
+}
+
+func (t *Tx) sub(name []byte, create bool) (*bolt.Bucket, error) {
+	if t.b == nil {
+		return nil, nil
+	}
+	if create {
+		return t.b.CreateBucketIfNotExists(name)
+	}
+	return t.b.Bucket(name), nil
+}
+
+func (t *Tx) kind(kind string, create bool) (*bolt.Bucket, error) {
+	recs, err := t.sub(recordsBucket, create)
+	if err != nil || recs == nil {
+		return nil, err
+	}
+	if create {
+		return recs.CreateBucketIfNotExists([]byte(kind))
+	}
+	return recs.Bucket([]byte(kind)), nil
+}
+
+// PutRecord stores v as JSON under kind/id. It reports whether the stored
+// bytes changed, so callers can tell new and updated records from unchanged ones.
+func (t *Tx) PutRecord(kind, id string, v any) (changed bool, err error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return false, fmt.Errorf("encode %s %s: %w", kind, id, err)
+	}
+	b, err := t.kind(kind, true)
+	if err != nil {
+		return false, err
+	}
+	if old := b.Get([]byte(id)); old != nil && string(old) == string(data) {
+		return false, nil
+	}
+	return true, b.Put([]byte(id), data)
+}
+
+// GetRecord decodes the record kind/id into v and reports whether it exists.
+func (t *Tx) GetRecord(kind, id string, v any) (bool, error) {
+	b, err := t.kind(kind, false)
+	if err != nil || b == nil {
+		return false, err
+	}
+	data := b.Get([]byte(id))
+	if data == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return true, fmt.Errorf("decode %s %s: %w", kind, id, err)
+	}
+	return true, nil
+}
+
+// DeleteRecord removes kind/id; removing a missing record is not an error.
+func (t *Tx) DeleteRecord(kind, id string) error {
+	b, err := t.kind(kind, false)
+	if err != nil || b == nil {
+		return err
+	}
+	return b.Delete([]byte(id))
+}
+
+// ForEachRecord calls fn with every record of kind in key order. The data
+// slice is only valid during the call.
+func (t *Tx) ForEachRecord(kind string, fn func(id string, data []byte) error) error {
+	b, err := t.kind(kind, false)
+	if err != nil || b == nil {
+		return err
+	}
+	return b.ForEach(func(k, v []byte) error { return fn(string(k), v) })
+}
+
+// CountRecords returns how many records of kind are stored.
+func (t *Tx) CountRecords(kind string) int {
+	b, _ := t.kind(kind, false)
+	if b == nil {
+		return 0
+	}
+	return b.Stats().KeyN
+}
+
+// Cursor returns the sync cursor name, or "" if none was saved.
+func (t *Tx) Cursor(name string) string {
+	b, _ := t.sub(cursorsBucket, false)
+	if b == nil {
+		return ""
+	}
+	return string(b.Get([]byte(name)))
+}
+
+// SetCursor saves the sync cursor name.
+func (t *Tx) SetCursor(name, value string) error {
+	b, err := t.sub(cursorsBucket, true)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(name), []byte(value))
+}
+
+// Bucket returns a named sub-bucket for packages built on the store (such as
+// tally), creating it in a writable transaction. It returns nil in a
+// read-only transaction when the bucket does not exist.
+func (t *Tx) Bucket(name string) (*bolt.Bucket, error) {
+	return t.sub([]byte("x:"+name), t.writable)
+}

@@ -1,0 +1,158 @@
+// Package tally keeps cumulative counters that never go backwards, even when
+// the records behind them are edited, deleted or re-labelled upstream, and
+// across restarts (the state lives in the store).
+//
+// Semantics, the same for every collector: each event (a record ID) is
+// counted once, under the labels it had when first counted. If its value
+// later grows (an event's attendee count corrected upwards), the difference
+// is added; decreases, deletions and label changes are not subtracted. Exact
+// current figures come from the windowed gauges instead.
+package tally
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/sre-value/sre-value-exporter/internal/store"
+)
+
+// Tally is one counter family's state, loaded from and saved to the store.
+type Tally struct {
+	name   string
+	seen   map[string]counted // event ID -> what was counted
+	totals map[string]float64 // label key -> total
+	dirty  map[string]bool    // event IDs changed since load
+}
+
+type counted struct {
+	Labels string  `json:"l"`
+	Value  float64 `json:"v"`
+}
+
+const sep = "\xff"
+
+// Load reads the tally name from the collector's transaction.
+func Load(tx *store.Tx, name string) (*Tally, error) {
+	t := &Tally{name: name, seen: map[string]counted{}, totals: map[string]float64{}, dirty: map[string]bool{}}
+	b, err := tx.Bucket("tally:" + name)
+	if err != nil {
+		return nil, fmt.Errorf("tally %s: %w", name, err)
+	}
+	if b == nil {
+		return t, nil
+	}
+	err = b.ForEach(func(k, v []byte) error {
+		key := string(k)
+		switch {
+		case strings.HasPrefix(key, "t:"):
+			if len(v) != 8 {
+				return fmt.Errorf("tally %s: total %q is corrupt", name, key)
+			}
+			t.totals[key[2:]] = math.Float64frombits(binary.BigEndian.Uint64(v))
+		case strings.HasPrefix(key, "e:"):
+			var c counted
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("tally %s: event %q is corrupt: %w", name, key, err)
+			}
+			t.seen[key[2:]] = c
+		}
+		return nil
+	})
+	return t, err
+}
+
+// Totals reads only the totals of tally name, for building a snapshot.
+func LoadTotals(tx *store.Tx, name string) ([]Total, error) {
+	t := &Tally{name: name, totals: map[string]float64{}}
+	b, err := tx.Bucket("tally:" + name)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	c := b.Cursor()
+	for k, v := c.Seek([]byte("t:")); k != nil && strings.HasPrefix(string(k), "t:"); k, v = c.Next() {
+		if len(v) != 8 {
+			return nil, fmt.Errorf("tally %s: total %q is corrupt", name, k)
+		}
+		t.totals[string(k[2:])] = math.Float64frombits(binary.BigEndian.Uint64(v))
+	}
+	return t.Totals(), nil
+}
+
+// Observe counts event id with value under labels (name/value pairs), once;
+// a later, larger value for the same event adds the difference.
+func (t *Tally) Observe(id string, value float64, labels ...string) {
+	prev, ok := t.seen[id]
+	if ok {
+		if value <= prev.Value {
+			return
+		}
+		t.totals[prev.Labels] += value - prev.Value
+		t.seen[id] = counted{Labels: prev.Labels, Value: value}
+		t.dirty[id] = true
+		return
+	}
+	key := strings.Join(labels, sep)
+	t.totals[key] += value
+	t.seen[id] = counted{Labels: key, Value: value}
+	t.dirty[id] = true
+}
+
+// Touch makes sure the label set is exported, at zero if never counted, so
+// that rate() sees a series from its first scrape.
+func (t *Tally) Touch(labels ...string) {
+	key := strings.Join(labels, sep)
+	if _, ok := t.totals[key]; !ok {
+		t.totals[key] = 0
+	}
+}
+
+// Save writes what changed since Load.
+func (t *Tally) Save(tx *store.Tx) error {
+	b, err := tx.Bucket("tally:" + t.name)
+	if err != nil || b == nil {
+		return fmt.Errorf("tally %s: cannot save in a read-only transaction: %v", t.name, err)
+	}
+	for id := range t.dirty {
+		data, _ := json.Marshal(t.seen[id])
+		if err := b.Put([]byte("e:"+id), data); err != nil {
+			return err
+		}
+	}
+	var buf [8]byte
+	for key, v := range t.totals {
+		binary.BigEndian.PutUint64(buf[:], math.Float64bits(v))
+		if err := b.Put([]byte("t:"+key), buf[:]); err != nil {
+			return err
+		}
+	}
+	t.dirty = map[string]bool{}
+	return nil
+}
+
+// Total is one label set's counter value.
+type Total struct {
+	Labels []string // name/value pairs
+	Value  float64
+}
+
+// Totals returns every label set's total, sorted by labels.
+func (t *Tally) Totals() []Total {
+	keys := make([]string, 0, len(t.totals))
+	for k := range t.totals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]Total, 0, len(keys))
+	for _, k := range keys {
+		var labels []string
+		if k != "" {
+			labels = strings.Split(k, sep)
+		}
+		out = append(out, Total{Labels: labels, Value: t.totals[k]})
+	}
+	return out
+}
