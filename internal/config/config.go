@@ -137,4 +137,3 @@ func (d Decoder) errAt(line int, field, msg string) *Error {
 
 // Decoder returns the strict decoder for this file, for collector settings.
 func (c *Config) Decoder() Decoder { return Decoder{File: c.File} }
-

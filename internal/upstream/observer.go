@@ -18,5 +18,5 @@ type Observer interface {
 // NopObserver discards everything.
 type NopObserver struct{}
 
-func (NopObserver) Request(string)                       {}
+func (NopObserver) Request(string)                        {}
 func (NopObserver) RateLimit(float64, float64, time.Time) {}
