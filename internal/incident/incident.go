@@ -1,0 +1,372 @@
+// Package incident is the one incident model that Jira, GitHub, PagerDuty
+// and incident sheets all map into, so time to acknowledge, time to resolve,
+// MTBF and the counters are computed in exactly one place.
+//
+// Counting rules, the same for every source:
+//   - Gauges and the 7/30/90-day figures are computed from the incidents as
+//     they are now: an incident whose severity, service or team changes is
+//     counted under its current values; a deleted (or no longer matching)
+//     incident stops counting.
+//   - The cumulative counters and trend histograms count each incident once,
+//     under the labels it had when first counted: opened when first seen,
+//     resolved (with its time to resolve) when first seen resolved,
+//     acknowledged (with its time to acknowledge) when first seen
+//     acknowledged. Later label changes, reopenings and deletions are not
+//     subtracted, so counters never go backwards.
+package incident
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/window"
+)
+
+// Incident is one incident from any source. Identifiers, titles and people
+// are kept for the store and the landing page, never as label values.
+type Incident struct {
+	ID       string `json:"id"` // unique within the collector (issue key, PagerDuty ID, sheet id)
+	Severity string `json:"severity"`
+	Service  string `json:"service"`
+	Team     string `json:"team"`
+
+	Opened       time.Time `json:"opened"`
+	Acknowledged time.Time `json:"acknowledged,omitzero"`
+	Resolved     time.Time `json:"resolved,omitzero"`
+
+	// Postmortem is set when the incident has a postmortem (a link or key).
+	Postmortem  string       `json:"postmortem,omitempty"`
+	ActionItems []ActionItem `json:"action_items,omitempty"`
+	// Updated is the upstream's last-modified time, for incremental sync.
+	Updated time.Time `json:"updated,omitzero"`
+}
+
+// ActionItem is a postmortem follow-up.
+type ActionItem struct {
+	Done bool      `json:"done"`
+	Due  time.Time `json:"due,omitzero"`
+}
+
+// IsOpen reports whether the incident is not resolved.
+func (i Incident) IsOpen() bool { return i.Resolved.IsZero() }
+
+// TimeToResolve is Resolved - Opened; ok is false while open.
+func (i Incident) TimeToResolve() (time.Duration, bool) {
+	if i.Resolved.IsZero() {
+		return 0, false
+	}
+	return i.Resolved.Sub(i.Opened), true
+}
+
+// TimeToAcknowledge is Acknowledged - Opened; ok is false until acknowledged.
+func (i Incident) TimeToAcknowledge() (time.Duration, bool) {
+	if i.Acknowledged.IsZero() {
+		return 0, false
+	}
+	return i.Acknowledged.Sub(i.Opened), true
+}
+
+// Validate reports impossible timelines. Sources that cannot guarantee
+// order (hand-kept sheets) skip such incidents and say so.
+func (i Incident) Validate() error {
+	switch {
+	case i.ID == "":
+		return fmt.Errorf("incident has no id")
+	case i.Opened.IsZero():
+		return fmt.Errorf("incident %s has no opened time", i.ID)
+	case !i.Acknowledged.IsZero() && i.Acknowledged.Before(i.Opened):
+		return fmt.Errorf("incident %s: acknowledged %s is before opened %s", i.ID, i.Acknowledged.Format(time.RFC3339), i.Opened.Format(time.RFC3339))
+	case !i.Resolved.IsZero() && i.Resolved.Before(i.Opened):
+		return fmt.Errorf("incident %s: resolved %s is before opened %s", i.ID, i.Resolved.Format(time.RFC3339), i.Opened.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func (i Incident) labels() []string {
+	return []string{"severity", orUnknown(i.Severity), "service", orUnknown(i.Service), "team", orUnknown(i.Team)}
+}
+
+// withSource prefixes the source label (jira, github, pagerduty, sheet).
+func withSource(source string, l []string) []string {
+	return append([]string{"source", source}, l...)
+}
+
+func orUnknown(v string) string {
+	if v == "" {
+		return "unknown"
+	}
+	return v
+}
+
+// Store kinds.
+const (
+	recordKind  = "incident"
+	countedKind = "incident_counted"
+)
+
+// counted is what the counters already include for one incident.
+type counted struct {
+	Severity string  `json:"s"`
+	Service  string  `json:"v"`
+	Team     string  `json:"t"`
+	Resolved bool    `json:"r,omitempty"`
+	TTR      float64 `json:"ttr,omitempty"`
+	Acked    bool    `json:"a,omitempty"`
+	TTA      float64 `json:"tta,omitempty"`
+}
+
+func (c counted) labels() []string {
+	return []string{"severity", c.Severity, "service", c.Service, "team", c.Team}
+}
+
+// Put stores inc (inserting or updating in place) and counts what is new
+// about it. It returns whether anything changed.
+func Put(tx *store.Tx, inc Incident) (bool, error) {
+	if err := inc.Validate(); err != nil {
+		return false, err
+	}
+	changed, err := tx.PutRecord(recordKind, inc.ID, inc)
+	if err != nil || !changed {
+		return false, err
+	}
+	var c counted
+	found, err := tx.GetRecord(countedKind, inc.ID, &c)
+	if err != nil {
+		return false, err
+	}
+	if !found {
+		l := inc.labels()
+		c = counted{Severity: l[1], Service: l[3], Team: l[5]}
+	}
+	dirty := !found
+	if d, ok := inc.TimeToResolve(); ok && !c.Resolved {
+		c.Resolved, c.TTR, dirty = true, d.Seconds(), true
+	}
+	if d, ok := inc.TimeToAcknowledge(); ok && !c.Acked {
+		c.Acked, c.TTA, dirty = true, d.Seconds(), true
+	}
+	if dirty {
+		if _, err := tx.PutRecord(countedKind, inc.ID, c); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// Delete removes the incident from gauges and windows (it no longer exists
+// or no longer matches); counters keep it.
+func Delete(tx *store.Tx, id string) error {
+	return tx.DeleteRecord(recordKind, id)
+}
+
+// Get loads one incident.
+func Get(tx *store.Tx, id string) (Incident, bool, error) {
+	var inc Incident
+	ok, err := tx.GetRecord(recordKind, id, &inc)
+	return inc, ok, err
+}
+
+// ForEach calls fn with every stored incident.
+func ForEach(tx *store.Tx, fn func(Incident) error) error {
+	return tx.ForEachRecord(recordKind, func(id string, data []byte) error {
+		var inc Incident
+		if err := json.Unmarshal(data, &inc); err != nil {
+			return fmt.Errorf("incident %s: %w", id, err)
+		}
+		return fn(inc)
+	})
+}
+
+// IDs returns the stored incident IDs, for sources that sync in full and
+// must delete what disappeared.
+func IDs(tx *store.Tx) (map[string]bool, error) {
+	ids := map[string]bool{}
+	err := tx.ForEachRecord(recordKind, func(id string, _ []byte) error {
+		ids[id] = true
+		return nil
+	})
+	return ids, err
+}
+
+// Buckets suit incidents: minutes to weeks.
+var (
+	ResolveBuckets     = []float64{300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 345600, 604800, 1209600, 2419200}
+	AcknowledgeBuckets = []float64{60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400}
+)
+
+// NormaliseSeverity maps common severity and priority spellings to sev1..sev5
+// (sev1 most severe); anything else becomes "unknown". Sources with their own
+// scheme configure an explicit map first.
+func NormaliseSeverity(v string, explicit map[string]string) string {
+	if s, ok := explicit[v]; ok {
+		return s
+	}
+	if s, ok := explicit[strings.ToLower(strings.TrimSpace(v))]; ok {
+		return s
+	}
+	k := strings.ToLower(strings.TrimSpace(v))
+	k = strings.NewReplacer("-", "", "_", "", " ", "").Replace(k)
+	switch k {
+	case "sev1", "s1", "p1", "severity1", "critical", "highest", "blocker", "sev0", "s0", "p0":
+		return "sev1"
+	case "sev2", "s2", "p2", "severity2", "high", "major":
+		return "sev2"
+	case "sev3", "s3", "p3", "severity3", "medium", "moderate":
+		return "sev3"
+	case "sev4", "s4", "p4", "severity4", "low", "minor":
+		return "sev4"
+	case "sev5", "s5", "p5", "severity5", "lowest", "trivial", "info", "informational":
+		return "sev5"
+	}
+	return "unknown"
+}
+
+// Snapshot builds a collector's incident snapshot from its store bucket.
+// source is the label value for the source kind (jira, github, pagerduty,
+// sheet); extra, if not nil, adds source-specific metrics.
+func Snapshot(st *store.Store, storeKey, source string, now time.Time, extra func(*store.Tx, *snapshot.Builder) error) (*snapshot.Snapshot, error) {
+	b := snapshot.NewBuilder()
+	err := st.View(storeKey, func(tx *store.Tx) error {
+		if err := Emit(tx, source, now, b); err != nil {
+			return err
+		}
+		if extra != nil {
+			return extra(tx, b)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.Build()
+}
+
+// Emit computes every incident metric from the store as of now.
+func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder) error {
+	opened := window.NewSum(now, "sre_incidents_opened_in_window", "Incidents opened in the window, by current severity, service and team (exact, from the store).")
+	resolved := window.NewSum(now, "sre_incidents_resolved_in_window", "Incidents resolved in the window, by current severity, service and team (exact, from the store).")
+	postmortems := window.NewSum(now, "sre_incidents_resolved_with_postmortem_in_window", "Incidents resolved in the window that have a postmortem.")
+	ttr := window.NewHistogram(now, "sre_incident_time_to_resolve_in_window_seconds", "Time from opened to resolved of the incidents resolved in the window.", ResolveBuckets)
+	tta := window.NewHistogram(now, "sre_incident_time_to_acknowledge_in_window_seconds", "Time from opened to acknowledged of the incidents acknowledged in the window.", AcknowledgeBuckets)
+
+	type key struct{ severity, service, team string }
+	open := map[key]float64{}
+	lastOpened := map[[2]string]time.Time{} // service, team
+	type itemKey struct {
+		key
+		state string
+	}
+	items := map[itemKey]float64{}
+	overdue := map[key]float64{}
+
+	err := ForEach(tx, func(inc Incident) error {
+		base := inc.labels()
+		k := key{base[1], base[3], base[5]}
+		l := withSource(source, base)
+		opened.Touch(l...)
+		resolved.Touch(l...)
+		postmortems.Touch(l...)
+		opened.Add(inc.Opened, 1, l...)
+		if _, ok := open[k]; !ok {
+			open[k] = 0
+		}
+		if inc.IsOpen() {
+			open[k]++
+		} else {
+			resolved.Add(inc.Resolved, 1, l...)
+			d, _ := inc.TimeToResolve()
+			ttr.Observe(inc.Resolved, d.Seconds(), l...)
+			if inc.Postmortem != "" {
+				postmortems.Add(inc.Resolved, 1, l...)
+			}
+		}
+		ttr.Touch(l...)
+		tta.Touch(l...)
+		if d, ok := inc.TimeToAcknowledge(); ok {
+			tta.Observe(inc.Acknowledged, d.Seconds(), l...)
+		}
+		sk := [2]string{k.service, k.team}
+		if inc.Opened.After(lastOpened[sk]) && !inc.Opened.After(now) {
+			lastOpened[sk] = inc.Opened
+		}
+		for _, a := range inc.ActionItems {
+			state := "open"
+			if a.Done {
+				state = "done"
+			}
+			items[itemKey{k, state}]++
+			if !a.Done && !a.Due.IsZero() && a.Due.Before(now) {
+				overdue[k]++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	opened.Emit(b)
+	resolved.Emit(b)
+	postmortems.Emit(b)
+	ttr.Emit(b)
+	tta.Emit(b)
+	for k, v := range open {
+		b.Gauge("sre_incidents_open", "Incidents open now, by severity, service and team.", v, "source", source, "severity", k.severity, "service", k.service, "team", k.team)
+	}
+	for sk, t := range lastOpened {
+		b.Gauge("sre_incident_last_opened_timestamp_seconds", "When the latest incident of the service was opened (for time since last incident and MTBF).", float64(t.Unix()), "source", source, "service", sk[0], "team", sk[1])
+	}
+	for k, v := range items {
+		b.Gauge("sre_postmortem_action_items", "Postmortem action items by state (open, done).", v, "source", source, "severity", k.severity, "service", k.service, "team", k.team, "state", k.state)
+	}
+	for k := range items {
+		if k.state == "open" {
+			b.Gauge("sre_postmortem_action_items_overdue", "Open postmortem action items past their due date.", overdue[k.key], "source", source, "severity", k.severity, "service", k.service, "team", k.team)
+		}
+	}
+	return emitCounters(tx, source, b)
+}
+
+func emitCounters(tx *store.Tx, source string, b *snapshot.Builder) error {
+	type agg struct {
+		opened, resolved, acked float64
+		ttr, tta                *snapshot.Histogram
+	}
+	byLabels := map[[3]string]*agg{}
+	err := tx.ForEachRecord(countedKind, func(id string, data []byte) error {
+		var c counted
+		if err := json.Unmarshal(data, &c); err != nil {
+			return fmt.Errorf("incident counters %s: %w", id, err)
+		}
+		k := [3]string{c.Severity, c.Service, c.Team}
+		a := byLabels[k]
+		if a == nil {
+			a = &agg{ttr: snapshot.NewHistogram(ResolveBuckets), tta: snapshot.NewHistogram(AcknowledgeBuckets)}
+			byLabels[k] = a
+		}
+		a.opened++
+		if c.Resolved {
+			a.resolved++
+			a.ttr.Observe(c.TTR)
+		}
+		if c.Acked {
+			a.acked++
+			a.tta.Observe(c.TTA)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for k, a := range byLabels {
+		l := withSource(source, counted{Severity: k[0], Service: k[1], Team: k[2]}.labels())
+		b.Counter("sre_incidents_opened_total", "Incidents opened, counted once when first seen, under the labels they had then.", a.opened, l...)
+		b.Counter("sre_incidents_resolved_total", "Incidents resolved, counted once when first seen resolved.", a.resolved, l...)
+		b.Histogram("sre_incident_time_to_resolve_seconds", "Time from opened to resolved, observed once per incident when first seen resolved.", a.ttr, l...)
+		b.Histogram("sre_incident_time_to_acknowledge_seconds", "Time from opened to acknowledged, observed once per incident when first seen acknowledged.", a.tta, l...)
+	}
+	return nil
+}
