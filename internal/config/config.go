@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -60,6 +61,8 @@ const (
 	DefaultTimeout         = 2 * time.Minute
 )
 
+var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // Load reads and validates the configuration file at path.
@@ -80,7 +83,12 @@ func Parse(file string, data []byte) (*Config, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: file, Msg: "empty configuration"}
 		}
-		return nil, &Error{File: file, Msg: cleanYAMLError(err)}
+		msg := cleanYAMLError(err)
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return nil, &Error{File: file, Line: line, Msg: m[2]}
+		}
+		return nil, &Error{File: file, Msg: msg}
 	}
 	cfg := &Config{File: file, Dir: filepath.Dir(file), Raw: data}
 	if err := d.Decode(&root, "", cfg); err != nil {

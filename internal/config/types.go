@@ -57,12 +57,16 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 	if !ok || v == "" {
 		return fmt.Errorf("environment variable %s is not set", m[1])
 	}
+	remember(v)
 	*s = Secret{value: v, source: "$" + m[1]}
 	return nil
 }
 
 // NewSecret wraps a value, for tests and for secrets built in code.
-func NewSecret(value, source string) Secret { return Secret{value: value, source: source} }
+func NewSecret(value, source string) Secret {
+	remember(value)
+	return Secret{value: value, source: source}
+}
 
 // ReadSecretFile reads a secret from path (relative to baseDir), trimming
 // the trailing newline that editors add.
@@ -78,6 +82,7 @@ func ReadSecretFile(baseDir, path string) (Secret, error) {
 	if v == "" {
 		return Secret{}, fmt.Errorf("secret file %s is empty", path)
 	}
+	remember(v)
 	return Secret{value: v, source: path}, nil
 }
 

@@ -1,0 +1,205 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseReportsMistakesWithFileLineAndField(t *testing.T) {
+	t.Setenv("SRE_TEST_TOKEN", "s3cr3t-token-value")
+	tests := []struct {
+		name string
+		yaml string
+		want string
+	}{
+		{
+			name: "an unknown top-level key is refused and the closest known key suggested",
+			yaml: "global:\n  refresh_interval: 1m\ncolectors: []\n",
+			want: `cfg.yml:3: unknown field "colectors" (did you mean "collectors"?)`,
+		},
+		{
+			name: "an unknown key inside global names its path",
+			yaml: "global:\n  refresh_intervl: 1m\n",
+			want: `cfg.yml:2: global: unknown field "refresh_intervl" (did you mean "refresh_interval"?)`,
+		},
+		{
+			name: "a duration of the wrong type names the field",
+			yaml: "global:\n  timeout: soon\n",
+			want: `cfg.yml:2: global.timeout: cannot use "soon" as a duration (such as 30s, 5m, 1h)`,
+		},
+		{
+			name: "a number where a list is expected names the field",
+			yaml: "catalog:\n  teams: 3\n",
+			want: `cfg.yml:2: catalog.teams: expected a list, got "3"`,
+		},
+		{
+			name: "a team headcount that is not a number names the field",
+			yaml: "catalog:\n  teams:\n    - name: payments\n      members: many\n",
+			want: `cfg.yml:4: catalog.teams[0].members: cannot use "many" as a whole number`,
+		},
+		{
+			name: "a collector without a kind is refused",
+			yaml: "collectors:\n  - name: a\n",
+			want: `cfg.yml:2: collectors[0].kind: required`,
+		},
+		{
+			name: "two collectors with one name are refused",
+			yaml: "collectors:\n  - {kind: records, name: a}\n  - {kind: records, name: a}\n",
+			want: `cfg.yml:3: collectors[1].name: "a" is already used by collectors[0]`,
+		},
+		{
+			name: "a timeout longer than the interval is refused",
+			yaml: "collectors:\n  - {kind: records, name: a, refresh_interval: 1m, timeout: 2m}\n",
+			want: `cfg.yml:2: collectors[0].timeout: 2m is longer than refresh_interval 1m`,
+		},
+		{
+			name: "a service owned by a team that is not in the catalog is refused",
+			yaml: "catalog:\n  teams:\n    - name: payments\n  services:\n    - name: checkout\n      team: shop\n",
+			want: `cfg.yml:5: catalog.services[0].team: team "shop" is not in catalog.teams`,
+		},
+		{
+			name: "an alias used by two teams is refused",
+			yaml: "catalog:\n  teams:\n    - {name: payments, aliases: [pay]}\n    - {name: billing, aliases: [PAY]}\n",
+			want: `cfg.yml:4: catalog.teams[1].aliases[0]: alias "PAY" already belongs to team "payments"`,
+		},
+		{
+			name: "a key given twice is refused",
+			yaml: "global:\n  timeout: 1m\n  timeout: 2m\n",
+			want: `cfg.yml:3: global.timeout: set more than once`,
+		},
+		{
+			name: "broken YAML names the line",
+			yaml: "global: [\n",
+			want: `cfg.yml:1: did not find expected node content`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("cfg.yml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error\n got: %s\nwant: %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseAppliesDefaultsFromGlobal(t *testing.T) {
+	cfg, err := Parse("cfg.yml", []byte("global:\n  refresh_interval: 10m\ncollectors:\n  - {kind: records, name: a}\n  - {kind: records, name: b, refresh_interval: 1m, timeout: 30s}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Duration(cfg.Collectors[0].RefreshInterval); got != 10*time.Minute {
+		t.Errorf("inherited interval = %s, want 10m", got)
+	}
+	if got := time.Duration(cfg.Collectors[0].Timeout); got != DefaultTimeout {
+		t.Errorf("default timeout = %s, want %s", got, DefaultTimeout)
+	}
+	if got := time.Duration(cfg.Collectors[1].Timeout); got != 30*time.Second {
+		t.Errorf("own timeout = %s, want 30s", got)
+	}
+}
+
+type secretSettings struct {
+	Token     Secret `yaml:"token"`
+	TokenFile string `yaml:"token_file"`
+	URL       string `yaml:"url"`
+}
+
+func decodeSecret(t *testing.T, yml string) (Secret, error) {
+	t.Helper()
+	cfg, err := Parse("cfg.yml", []byte(yml))
+	if err != nil {
+		return Secret{}, err
+	}
+	cc := cfg.Collectors[0]
+	var s secretSettings
+	if err := cfg.Decoder().Decode(&cc.Settings, cc.Field(), &s); err != nil {
+		return Secret{}, err
+	}
+	return SecretSetting(cfg.Decoder(), cc.Line, cc.Field()+".token", s.Token, s.TokenFile, cfg.Dir, true)
+}
+
+func TestSecretsComeOnlyFromEnvironmentOrFiles(t *testing.T) {
+	const token = "ghp_examplesecretvalue123"
+	t.Setenv("SRE_TEST_TOKEN", token)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "token")
+	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("an environment reference resolves", func(t *testing.T) {
+		s, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    token: ${SRE_TEST_TOKEN}\n")
+		if err != nil || s.Value() != token {
+			t.Fatalf("got %q, %v", s.Value(), err)
+		}
+	})
+	t.Run("a file resolves without its trailing newline", func(t *testing.T) {
+		s, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    token_file: "+file+"\n")
+		if err != nil || s.Value() != token {
+			t.Fatalf("got %q, %v", s.Value(), err)
+		}
+	})
+	t.Run("plain text is refused without echoing it", func(t *testing.T) {
+		_, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    token: ghp_pasted_token_123\n")
+		want := "cfg.yml:4: collectors[0].token: secrets must be an ${ENV_VAR} reference or come from the matching *_file setting; plain text is refused"
+		if err == nil || err.Error() != want {
+			t.Fatalf("error\n got: %v\nwant: %s", err, want)
+		}
+		if strings.Contains(err.Error(), "ghp_pasted_token_123") {
+			t.Error("the error echoes the pasted secret")
+		}
+	})
+	t.Run("an unset environment variable is named", func(t *testing.T) {
+		_, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    token: ${SRE_TEST_UNSET}\n")
+		want := "cfg.yml:4: collectors[0].token: environment variable SRE_TEST_UNSET is not set"
+		if err == nil || err.Error() != want {
+			t.Fatalf("error\n got: %v\nwant: %s", err, want)
+		}
+	})
+	t.Run("a missing secret file is named", func(t *testing.T) {
+		_, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    token_file: /nonexistent/token\n")
+		want := "cfg.yml:2: collectors[0].token_file: cannot read secret file: open /nonexistent/token: no such file or directory"
+		if err == nil || err.Error() != want {
+			t.Fatalf("error\n got: %v\nwant: %s", err, want)
+		}
+	})
+	t.Run("both forms at once are refused", func(t *testing.T) {
+		_, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    token: ${SRE_TEST_TOKEN}\n    token_file: "+file+"\n")
+		want := "cfg.yml:2: collectors[0].token: set either token or token_file, not both"
+		if err == nil || err.Error() != want {
+			t.Fatalf("error\n got: %v\nwant: %s", err, want)
+		}
+	})
+	t.Run("a missing required secret says how to set it", func(t *testing.T) {
+		_, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    url: https://x\n")
+		want := "cfg.yml:2: collectors[0].token: required: set token: ${ENV_VAR} or token_file"
+		if err == nil || err.Error() != want {
+			t.Fatalf("error\n got: %v\nwant: %s", err, want)
+		}
+	})
+	t.Run("an unknown collector setting is refused with its line", func(t *testing.T) {
+		_, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    tokn: ${SRE_TEST_TOKEN}\n")
+		want := `cfg.yml:4: collectors[0]: unknown field "tokn" (did you mean "token"?)`
+		if err == nil || err.Error() != want {
+			t.Fatalf("error\n got: %v\nwant: %s", err, want)
+		}
+	})
+	t.Run("a secret prints as <secret> and is redacted from any text", func(t *testing.T) {
+		s := NewSecret(token, "test")
+		for _, got := range []string{s.String(), s.GoString()} {
+			if got != "<secret>" {
+				t.Errorf("printed as %q", got)
+			}
+		}
+		if got := Redact("401 for token " + token); got != "401 for token <secret>" {
+			t.Errorf("Redact = %q", got)
+		}
+	})
+}
