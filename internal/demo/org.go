@@ -1,0 +1,126 @@
+package demo
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// team is one team of the fictional organisation. display is the name people
+// type in spreadsheets; a few rows use it so the demo shows the catalog
+// mapping it back to the canonical name.
+type team struct {
+	name    string
+	members int
+	display string
+	jira    string
+	slack   string
+	people  []string
+}
+
+// service is one service and its owning team.
+type service struct {
+	name    string
+	team    string
+	display string
+	// weight is how often the service has incidents, relative to the others.
+	weight int
+}
+
+// org is the fictional organisation every table is generated for.
+type org struct {
+	teams    []*team
+	services []service
+}
+
+func (o *org) team(name string) *team {
+	for _, t := range o.teams {
+		if t.name == name {
+			return t
+		}
+	}
+	panic("demo: no team " + name) // only reachable through a typo in this package
+}
+
+// servicesOf lists the services owned by team, in catalog order.
+func (o *org) servicesOf(team string) []service {
+	var out []service
+	for _, s := range o.services {
+		if s.team == team {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// productTeams are the teams the SRE team serves (every team but sre).
+func (o *org) productTeams() []*team {
+	var out []*team
+	for _, t := range o.teams {
+		if t.name != "sre" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+var firstNames = []string{
+	"Amara", "Bastian", "Celeste", "Dario", "Elif", "Fintan", "Greta", "Hiro", "Ines", "Jasper",
+	"Kalinda", "Leandro", "Maelis", "Nikolai", "Odile", "Pavel", "Quinn", "Rosalind", "Soren", "Tamsin",
+	"Umberto", "Valka", "Wendell", "Xiomara", "Yannick", "Zofia", "Anselm", "Brielle", "Cormac", "Delphine",
+}
+
+var lastNames = []string{
+	"Ashgrove", "Brackwater", "Caldermoor", "Dunmere", "Elderfield", "Fenwright", "Glasswell", "Hollowmere",
+	"Ivorstone", "Juniperhill", "Kettleby", "Larkspur", "Marrowfield", "Nettlecombe", "Oakenshaw", "Pennyworth",
+	"Quillfeather", "Ravensworth", "Silverbirch", "Thistledown", "Underhill", "Vantwood", "Whitlock", "Yarrowby",
+}
+
+// newOrg builds the organisation: 8 teams, 12 services and fictional people,
+// the same every time.
+func newOrg() *org {
+	o := &org{
+		teams: []*team{
+			{name: "payments", members: 9, display: "Payments Engineering", jira: "PAY", slack: "#payments-eng"},
+			{name: "checkout", members: 7, display: "Checkout Team", jira: "CHK", slack: "#checkout-eng"},
+			{name: "search", members: 6, display: "Search & Discovery", jira: "SRCH", slack: "#search"},
+			{name: "identity", members: 6, display: "Identity & Access", jira: "IAM", slack: "#identity"},
+			{name: "platform", members: 10, display: "Platform Engineering", jira: "PLAT", slack: "#platform"},
+			{name: "data", members: 8, display: "Data Engineering", jira: "DATA", slack: "#data-eng"},
+			{name: "mobile", members: 7, display: "Mobile Apps", jira: "MOB", slack: "#mobile"},
+			{name: "sre", members: 5, display: "Site Reliability", jira: "SRE", slack: "#sre-team"},
+		},
+		services: []service{
+			{"payments-api", "payments", "Payments API", 14},
+			{"billing-worker", "payments", "Billing Worker", 6},
+			{"checkout-api", "checkout", "Checkout API", 14},
+			{"cart-service", "checkout", "Cart Service", 7},
+			{"search-api", "search", "Search API", 10},
+			{"search-indexer", "search", "Search Indexer", 6},
+			{"auth-service", "identity", "Auth Service", 9},
+			{"api-gateway", "platform", "API Gateway", 11},
+			{"ci-runners", "platform", "CI Runners", 5},
+			{"data-pipeline", "data", "Data Pipeline", 9},
+			{"mobile-bff", "mobile", "Mobile BFF", 7},
+			{"observability-stack", "sre", "Observability Stack", 4},
+		},
+	}
+	// Every first/last name pairing is fictional; a fixed shuffle of all of
+	// them hands out distinct names in team order.
+	r := newRand("people")
+	pairs := make([]string, 0, len(firstNames)*len(lastNames))
+	for _, f := range firstNames {
+		for _, l := range lastNames {
+			pairs = append(pairs, fmt.Sprintf("%s %s", f, l))
+		}
+	}
+	r.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
+	next := 0
+	for _, t := range o.teams {
+		t.people = pairs[next : next+t.members]
+		next += t.members
+	}
+	return o
+}
+
+// pick returns a random element of items.
+func pick[T any](r *rand.Rand, items []T) T { return items[r.IntN(len(items))] }
