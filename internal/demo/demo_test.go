@@ -549,3 +549,48 @@ func TestIncidentsAreOrderedInTimeAndMTTRImproves(t *testing.T) {
 		t.Errorf("MTTR first two months %.1fh, last two %.1fh; want a clear improvement", early.hours/early.n, late.hours/late.n)
 	}
 }
+
+func TestEveryEndDateKeepsRecordsInsideTheSixMonthsBeforeIt(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		end  time.Time
+	}{
+		{"an end at midnight", time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)},
+		{"an end in the afternoon", time.Date(2027, 3, 1, 15, 30, 0, 0, time.UTC)},
+		{"an end given in another time zone", time.Date(2026, 8, 31, 23, 45, 0, 0, time.FixedZone("CEST", 2*3600))},
+		{"an end on a Sunday at the end of February", time.Date(2027, 2, 28, 9, 0, 0, 0, time.UTC)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := Generate(dir, tc.end); err != nil {
+				t.Fatal(err)
+			}
+			end := tc.end.UTC()
+			lastDay := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.UTC)
+			start := lastDay.AddDate(0, -Months, 0)
+			for _, name := range Files {
+				if !strings.HasSuffix(name, ".csv") {
+					continue
+				}
+				data, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				records, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				for line, rec := range records[1:] {
+					for col, cell := range rec {
+						if d, err := time.Parse("2006-01-02", cell); err == nil && (d.Before(start) || d.After(lastDay)) {
+							t.Errorf("%s:%d: %s %s is outside %s..%s", name, line+2, records[0][col], cell, date(start), date(lastDay))
+						}
+						if ts, err := time.Parse(time.RFC3339, cell); err == nil && (ts.Before(start) || ts.After(end)) {
+							t.Errorf("%s:%d: %s %s is outside %s..%s", name, line+2, records[0][col], cell, timestamp(start), timestamp(end))
+						}
+					}
+				}
+			}
+		})
+	}
+}
