@@ -41,17 +41,6 @@ func (o *org) team(name string) *team {
 	panic("demo: no team " + name) // only reachable through a typo in this package
 }
 
-// servicesOf lists the services owned by team, in catalog order.
-func (o *org) servicesOf(team string) []service {
-	var out []service
-	for _, s := range o.services {
-		if s.team == team {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // productTeams are the teams the SRE team serves (every team but sre).
 func (o *org) productTeams() []*team {
 	var out []*team
