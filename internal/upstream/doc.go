@@ -27,8 +27,15 @@
 //
 //	issues, resp, err := gh.Issues.ListByRepo(ctx, owner, repo, opts)
 //	if err != nil {
-//		return fmt.Errorf("github repo %s/%s: page %d: %w", owner, repo, page, upstream.Classify(err, resp.Response))
+//		var httpResp *http.Response // resp is nil when no answer arrived
+//		if resp != nil {
+//			httpResp = resp.Response
+//		}
+//		return fmt.Errorf("github repo %s/%s: page %d: %w", owner, repo, page, upstream.Classify(err, httpResp))
 //	}
+//
+// collectors.Reason understands the *Error (it has a Reason method), so
+// wrapping it with %w is enough for the error metric.
 //
 // Plain downloads (CSV URLs) use Client.Get, which returns the body and an
 // *Error for any non-2xx status; FromCache tells that the body is unchanged

@@ -159,12 +159,12 @@ func statusReason(code int, h http.Header) string {
 // errorReason classifies an error that came without an HTTP error status.
 func errorReason(err error) string {
 	var (
-		syntax    *json.SyntaxError
-		typ       *json.UnmarshalTypeError
-		csvParse  *csv.ParseError
-		netErr    net.Error
-		opErr     *net.OpError
-		dnsErr    *net.DNSError
+		syntax   *json.SyntaxError
+		typ      *json.UnmarshalTypeError
+		csvParse *csv.ParseError
+		netErr   net.Error
+		opErr    *net.OpError
+		dnsErr   *net.DNSError
 		reasoned interface{ Reason() string }
 	)
 	switch {

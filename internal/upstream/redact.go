@@ -39,10 +39,14 @@ func Redact(s string, secrets ...string) string {
 	if strings.Contains(s, "=") {
 		s = queryParamPattern.ReplaceAllStringFunc(s, func(m string) string {
 			parts := queryParamPattern.FindStringSubmatch(m)
-			if parts[3] == "" || parts[3] == Redacted || !secretParam(parts[2]) {
+			// Punctuation after a URL in a message ("...?token=x: 401")
+			// belongs to the message, not to the value.
+			value := strings.TrimRight(parts[3], ":,.;)]}")
+			tail := parts[3][len(value):]
+			if value == "" || value == Redacted || !secretParam(parts[2]) {
 				return m
 			}
-			return parts[1] + parts[2] + "=" + Redacted
+			return parts[1] + parts[2] + "=" + Redacted + tail
 		})
 	}
 	return s

@@ -127,7 +127,7 @@ func (t *transport) attempt(ctx context.Context, req *http.Request) (*http.Respo
 	c.opts.Observer.Request(strconv.Itoa(resp.StatusCode))
 	t.noteLimits(resp)
 
-	body, err := readLimited(resp.Body, c.opts.BodyLimit)
+	body, err := readLimited(resp.Body, resp.ContentLength, c.opts.BodyLimit)
 	resp.Body.Close()
 	if errors.Is(err, errBodyTooLarge) {
 		return nil, newError(req, c.opts.Secrets, ReasonOther, resp.StatusCode, err,
@@ -331,10 +331,28 @@ func remember(cache ETagCache, key string, resp *http.Response) {
 
 var errBodyTooLarge = errors.New("response body too large")
 
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+// readLimited reads a whole body of at most limit bytes. size is the
+// announced Content-Length (-1 when unknown); it only sizes the buffer, so
+// a lying upstream costs a reallocation, not a wrong result.
+func readLimited(r io.Reader, size, limit int64) ([]byte, error) {
+	capacity := int64(512)
+	if size >= 0 && size < limit {
+		capacity = size + 1 // room to see EOF without growing
+	}
+	data := make([]byte, 0, capacity)
+	r = io.LimitReader(r, limit+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(data)) > limit {
 		return nil, errBodyTooLarge
