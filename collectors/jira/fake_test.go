@@ -44,6 +44,8 @@ type fakeJira struct {
 	// pagesLeft, when set, is how many search pages are answered before
 	// every search fails with a 500.
 	pagesLeft *int
+	// truncateDC cuts Data Center's embedded changelogs like Cloud's.
+	truncateDC bool
 	// duplicate appends issues to page n of the next searches.
 	duplicate map[int][]string
 	requests  []fakeRequest
@@ -277,7 +279,7 @@ func (f *fakeJira) search(w http.ResponseWriter, q map[string]string) {
 	}
 	out := make([]map[string]any, 0, len(page))
 	for _, is := range page {
-		out = append(out, f.render(is, fields, q["expand"] == "changelog", f.deployment == Cloud))
+		out = append(out, f.render(is, fields, q["expand"] == "changelog", f.deployment == Cloud || f.truncateDC))
 	}
 	pageNo := start/max + 1
 	for _, k := range f.duplicate[pageNo] {

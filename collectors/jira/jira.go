@@ -46,6 +46,9 @@ const jqlTime = "2006/01/02 15:04"
 // configured maximum (1000 by default), which paging copes with.
 const keyPageSize = 1000
 
+// keysPerQuery bounds the keys in one "key in (...)" JQL, keeping URLs short.
+const keysPerQuery = 100
+
 // maxNotes bounds the landing-page notes.
 const maxNotes = 20
 
@@ -345,10 +348,10 @@ func (c *Collector) storePage(ctx context.Context, issues []issue, force bool) e
 // links and sub-tasks in a search answer do not carry them.
 func (c *Collector) lookupDueDates(ctx context.Context, due map[string]string) error {
 	keys := sortedKeys(due)
-	for start := 0; start < len(keys); start += c.s.PageSize {
-		chunk := keys[start:min(start+c.s.PageSize, len(keys))]
+	for start := 0; start < len(keys); start += keysPerQuery {
+		chunk := keys[start:min(start+keysPerQuery, len(keys))]
 		jql := "key in (" + strings.Join(chunk, ",") + ")"
-		err := c.searchAll(ctx, jql, []string{"duedate"}, "", c.s.PageSize, func(_ int, issues []issue) error {
+		err := c.searchAll(ctx, jql, []string{"duedate"}, "", keysPerQuery, func(_ int, issues []issue) error {
 			for _, is := range issues {
 				var d string
 				if raw := is.Fields["duedate"]; len(raw) > 0 && string(raw) != "null" {

@@ -69,16 +69,17 @@ const dcSettings = `
 
 // harness is one collector against one fake Jira and one store file.
 type harness struct {
-	t      *testing.T
-	fake   *fakeJira
-	dbPath string
-	st     *store.Store
-	clock  time.Time
-	c      *Collector
-	sleeps []time.Duration
-	mu     sync.Mutex
-	extra  string
-	deploy string
+	t         *testing.T
+	fake      *fakeJira
+	dbPath    string
+	st        *store.Store
+	clock     time.Time
+	c         *Collector
+	sleeps    []time.Duration
+	httpClock time.Time
+	mu        sync.Mutex
+	extra     string
+	deploy    string
 }
 
 func newHarness(t *testing.T, deployment, settings string) *harness {
@@ -115,10 +116,19 @@ func (h *harness) build(settings string) (*Collector, error) {
 		Config: cfg.Collectors[0], Decoder: cfg.Decoder(), BaseDir: h.t.TempDir(), Catalog: &cfg.Catalog,
 		Store: h.st, Now: func() time.Time { return h.clock },
 	}
+	// The HTTP layer runs on a virtual clock that its sleeps advance, so
+	// waits for Retry-After and rate-limit resets take no real time.
+	h.httpClock = now
 	return newCollector(deps, func(o *upstream.Options) {
+		o.Now = func() time.Time {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return h.httpClock
+		}
 		o.Sleep = func(ctx context.Context, d time.Duration) error {
 			h.mu.Lock()
 			h.sleeps = append(h.sleeps, d)
+			h.httpClock = h.httpClock.Add(d)
 			h.mu.Unlock()
 			return ctx.Err()
 		}

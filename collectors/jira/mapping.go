@@ -55,8 +55,10 @@ func (s *settings) mapIssue(cat *catalog.Catalog, is issue, histories []history)
 		service = first(names(is.Fields[s.ServiceField]))
 	}
 	inc.Service = cat.Service(source, service)
-	if s.TeamField != "" {
-		inc.Team = cat.Team(source, first(names(is.Fields[s.TeamField])))
+	// An empty team field falls back to the service's owner, as when no
+	// team field is configured.
+	if team := first(names(is.Fields[s.TeamField])); s.TeamField != "" && team != "" {
+		inc.Team = cat.Team(source, team)
 	} else {
 		inc.Team = cat.Owner(inc.Service)
 	}
