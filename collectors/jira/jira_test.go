@@ -84,9 +84,16 @@ type harness struct {
 
 func newHarness(t *testing.T, deployment, settings string) *harness {
 	t.Helper()
-	h := &harness{t: t, fake: newFakeJira(t, deployment), dbPath: filepath.Join(t.TempDir(), "s.db"), clock: now, extra: settings, deploy: deployment}
-	t.Setenv("JIRA_TEST_TOKEN", h.fake.token)
+	h := bareHarness(t, deployment)
+	h.extra = settings
 	h.open()
+	return h
+}
+
+// bareHarness has the fake Jira and the token but no store or collector yet.
+func bareHarness(t *testing.T, deployment string) *harness {
+	h := &harness{t: t, fake: newFakeJira(t, deployment), dbPath: filepath.Join(t.TempDir(), "s.db"), clock: now, deploy: deployment}
+	t.Setenv("JIRA_TEST_TOKEN", h.fake.token)
 	return h
 }
 
@@ -107,7 +114,12 @@ func (h *harness) open() {
 }
 
 func (h *harness) build(settings string) (*Collector, error) {
-	yml := testCatalog + "collectors:\n  - kind: jira\n    name: ops\n    url: " + h.fake.server.URL + "\n    token: ${JIRA_TEST_TOKEN}" + settings
+	return buildRaw(h, "collectors:\n  - kind: jira\n    name: ops\n    url: "+h.fake.server.URL+"\n    token: ${JIRA_TEST_TOKEN}"+settings)
+}
+
+// buildRaw builds a collector from the collectors part of a config file.
+func buildRaw(h *harness, collectorsYAML string) (*Collector, error) {
+	yml := testCatalog + collectorsYAML
 	cfg, err := config.Parse("exporter.yml", []byte(yml))
 	if err != nil {
 		return nil, err

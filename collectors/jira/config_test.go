@@ -1,0 +1,52 @@
+package jira
+
+import (
+	"testing"
+)
+
+func TestBadSettingsAreErrorsNamingTheField(t *testing.T) {
+	const base = "\n    jql: project = OPS"
+	for _, tc := range []struct {
+		name, settings, want string
+	}{
+		{"deployment is required", base, `exporter.yml:15: collectors[0].deployment: required: "cloud" or "datacenter"`},
+		{"an unknown deployment is refused", "\n    deployment: server" + base, `exporter.yml:15: collectors[0].deployment: "server" is not "cloud" or "datacenter"`},
+		{"cloud needs the account email", "\n    deployment: cloud" + base, `exporter.yml:15: collectors[0].email: required with deployment "cloud" (the account the API token belongs to)`},
+		{"jql is required", "\n    deployment: datacenter", `exporter.yml:15: collectors[0].jql: required (the JQL that selects incidents, such as: project = OPS AND type = Incident)`},
+		{"jql must not order", "\n    deployment: datacenter\n    jql: project = OPS ORDER BY created", `exporter.yml:15: collectors[0].jql: must not contain ORDER BY: the collector orders by updated itself`},
+		{"unknown keys are refused", "\n    deployment: datacenter" + base + "\n    page_sise: 10", `exporter.yml:21: collectors[0]: unknown field "page_sise" (did you mean "page_size"?)`},
+		{"page size is bounded", "\n    deployment: datacenter" + base + "\n    page_size: 6000", `exporter.yml:15: collectors[0].page_size: 6000 is not between 1 and 5000`},
+		{"timezone must exist", "\n    deployment: datacenter" + base + "\n    timezone: Mars/Olympus", `exporter.yml:15: collectors[0].timezone: "Mars/Olympus" is not an IANA timezone (such as Europe/Berlin)`},
+		{"severity field is priority or a custom field", "\n    deployment: datacenter" + base + "\n    severity_field: Severity", `exporter.yml:15: collectors[0].severity_field: "Severity" is not priority or a custom field id such as customfield_10020`},
+		{"severity map targets sev1..sev5", "\n    deployment: datacenter" + base + "\n    severity_map: {Blocker: critical}", `exporter.yml:15: collectors[0].severity_map.Blocker: "critical" is not one of sev1..sev5 or unknown`},
+		{"label prefix needs labels", "\n    deployment: datacenter" + base + "\n    service_label_prefix: svc-", `exporter.yml:15: collectors[0].service_label_prefix: only used with service_field: labels`},
+		{"one way to acknowledge", "\n    deployment: datacenter" + base + "\n    acknowledged_status: In Progress\n    acknowledged_field: customfield_1", `exporter.yml:15: collectors[0].acknowledged_status: set either acknowledged_status or acknowledged_field, not both`},
+		{"action items need a source", "\n    deployment: datacenter" + base + "\n    postmortem: {action_items: {done_statuses: [Done]}}", `exporter.yml:15: collectors[0].postmortem.action_items: set issue_link_type or subtasks: true`},
+		{"full resync is at least a minute", "\n    deployment: datacenter" + base + "\n    full_resync_interval: 10s", `exporter.yml:15: collectors[0].full_resync_interval: 10s is shorter than 1m`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := bareHarness(t, DataCenter)
+			_, err := h.build(tc.settings)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("err = %v\nwant  %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestTheTokenIsRequiredAndNeverPlainText(t *testing.T) {
+	h := bareHarness(t, DataCenter)
+	yml := "\n    deployment: datacenter\n    jql: project = OPS"
+	fake := h.fake.server.URL
+	for _, tc := range []struct{ name, token, want string }{
+		{"missing", "", `exporter.yml:15: collectors[0].token: required: set token: ${ENV_VAR} or token_file`},
+		{"plain text", "\n    token: abc123", `exporter.yml:18: collectors[0].token: secrets must be an ${ENV_VAR} reference or come from the matching *_file setting; plain text is refused`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := buildRaw(h, "collectors:\n  - kind: jira\n    name: ops\n    url: "+fake+tc.token+yml)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("err = %v\nwant  %s", err, tc.want)
+			}
+		})
+	}
+}
