@@ -1,0 +1,241 @@
+// Package incidentsheet is the collector for teams that track incidents by
+// hand, in a CSV file next to the config or a Google Sheet published to the
+// web as CSV. Rows map into the one incident model (internal/incident), so
+// MTTR, MTTA, windows and counters are the same as for Jira or PagerDuty.
+package incidentsheet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/sre-value/sre-value-exporter/collectors"
+	"github.com/sre-value/sre-value-exporter/internal/incident"
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/tabular"
+	"github.com/sre-value/sre-value-exporter/internal/upstream"
+)
+
+// Kind is the collector kind name in the config.
+const Kind = "incidentsheet"
+
+func init() {
+	collectors.Register(collectors.Kind{
+		Name:             Kind,
+		Help:             "Incidents kept by hand in a CSV file or a Google Sheet published as CSV.",
+		EnabledByDefault: true,
+		Factory:          func(deps collectors.Deps) (collectors.Collector, error) { return newCollector(deps, nil) },
+	})
+}
+
+// Store keys: the table version read last and the settings it was read
+// with, saved in the same transaction as the incidents they produced.
+const (
+	cursorVersion  = "version"
+	cursorSettings = "settings"
+	stateKind      = "incidentsheet_state"
+	stateID        = "last_read"
+)
+
+// maxStoredProblems bounds the invalid-row messages kept for the landing
+// page; the count is always exact.
+const maxStoredProblems = 100
+
+// Collector reads one incident sheet.
+type Collector struct {
+	deps   collectors.Deps
+	cfg    *settings
+	source tabular.Source
+	log    *slog.Logger
+}
+
+// state is what the last read of the sheet found, kept in the store so the
+// invalid-row gauge and notes survive a restart while the sheet is unchanged.
+type state struct {
+	Rows     int       `json:"rows"`
+	Invalid  int       `json:"invalid"`
+	Problems []string  `json:"problems,omitempty"` // the first maxStoredProblems invalid rows
+	Unmapped []string  `json:"unmapped,omitempty"`
+	Modified time.Time `json:"modified,omitzero"`
+}
+
+// newCollector builds a collector; tune adjusts the HTTP options (tests
+// replace the clock and sleep).
+func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collector, error) {
+	cfg, err := parseSettings(deps)
+	if err != nil {
+		return nil, err
+	}
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("collector", deps.Name(), "kind", Kind)
+	c := &Collector{deps: deps, cfg: cfg, log: log}
+	c.source = tabular.Source{Location: cfg.Source, BaseDir: deps.BaseDir}
+	if c.source.IsURL() {
+		// The sheet sends its own conditional requests from the version
+		// kept in the store, so the transport's ETag cache stays off.
+		opts := upstream.Options{
+			Observer:  deps.Observer,
+			UserAgent: "sre-value-exporter",
+			Logger:    log,
+		}
+		if tune != nil {
+			tune(&opts)
+		}
+		c.source.HTTP = upstream.New(opts).HTTP()
+	}
+	return c, nil
+}
+
+// Sync reads the sheet when it changed and makes the store match it in one
+// transaction: valid rows are upserted, incidents no longer in the sheet
+// are deleted, the version read is saved with them.
+func (c *Collector) Sync(ctx context.Context) error {
+	var prevVersion, prevSettings string
+	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
+		prevVersion, prevSettings = tx.Cursor(cursorVersion), tx.Cursor(cursorSettings)
+		return nil
+	})
+	if err != nil {
+		return c.wrap(collectors.WithReason(collectors.ReasonStore, err))
+	}
+	if prevSettings != c.cfg.fingerprint {
+		// Columns, zone, severity map or catalog changed: read it all again.
+		prevVersion = ""
+	}
+	table, unchanged, err := c.source.Read(ctx, prevVersion)
+	if err != nil {
+		return c.wrap(classify(err))
+	}
+	if unchanged {
+		c.log.Debug("sheet unchanged", "source", c.source.Name())
+		return nil
+	}
+	sh, err := c.cfg.read(table, c.deps.Catalog)
+	if err != nil {
+		// A missing column or an ambiguous header: nothing can be trusted,
+		// so the last good data stays.
+		return c.wrap(collectors.WithReason(collectors.ReasonInvalidData, err))
+	}
+	for _, e := range sh.invalid {
+		c.log.Warn("skipping an incident row", "file", e.File, "line", e.Line, "column", e.Column, "reason", e.Reason)
+	}
+
+	st := state{Rows: len(table.Rows), Invalid: len(sh.invalid), Unmapped: sh.unmappedNotes(table.Name), Modified: table.Modified}
+	for i, e := range sh.invalid {
+		if i == maxStoredProblems {
+			break
+		}
+		st.Problems = append(st.Problems, e.Error())
+	}
+	var upserted, deleted int
+	err = c.deps.Store.Update(c.deps.StoreKey(), func(tx *store.Tx) error {
+		stored, err := incident.IDs(tx)
+		if err != nil {
+			return err
+		}
+		for _, inc := range sh.incidents {
+			changed, err := incident.Put(tx, inc)
+			if err != nil {
+				return fmt.Errorf("incident %s: %w", inc.ID, err)
+			}
+			if changed {
+				upserted++
+			}
+		}
+		for id := range stored {
+			if !sh.ids[id] {
+				if err := incident.Delete(tx, id); err != nil {
+					return fmt.Errorf("incident %s: %w", id, err)
+				}
+				deleted++
+			}
+		}
+		if _, err := tx.PutRecord(stateKind, stateID, st); err != nil {
+			return err
+		}
+		if err := tx.SetCursor(cursorSettings, c.cfg.fingerprint); err != nil {
+			return err
+		}
+		return tx.SetCursor(cursorVersion, table.Version)
+	})
+	if err != nil {
+		return c.wrap(collectors.WithReason(collectors.ReasonStore, err))
+	}
+	c.log.Info("sheet read", "source", table.Name, "rows", len(table.Rows), "incidents", len(sh.incidents),
+		"invalid_rows", len(sh.invalid), "changed", upserted, "deleted", deleted)
+	return nil
+}
+
+func (c *Collector) wrap(err error) error {
+	return fmt.Errorf("incidentsheet %s: %w", c.deps.Name(), err)
+}
+
+// classify gives a read error its reason for sre_collector_errors_total.
+func classify(err error) error {
+	var (
+		ue *upstream.Error
+		he *tabular.HTTPError
+		pe *fs.PathError
+	)
+	switch {
+	case errors.As(err, &ue), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err // already classified, or classified by collectors.Reason
+	case errors.As(err, &he):
+		// Let upstream classify the status the way it does for every API.
+		resp := &http.Response{StatusCode: he.StatusCode, Status: he.Status, Header: http.Header{}}
+		var classified *upstream.Error
+		if errors.As(upstream.Classify(nil, resp), &classified) {
+			return collectors.WithReason(classified.Reason(), err)
+		}
+		return collectors.WithReason(collectors.ReasonOther, err)
+	case errors.As(err, &pe):
+		return collectors.WithReason(collectors.ReasonOther, err)
+	}
+	// A malformed CSV, an HTML page instead of CSV, an oversized table.
+	return collectors.WithReason(collectors.ReasonInvalidData, err)
+}
+
+// Snapshot computes the incident metrics from the store.
+func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
+	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), source, now, func(tx *store.Tx, b *snapshot.Builder) error {
+		var st state
+		found, err := tx.GetRecord(stateKind, stateID, &st)
+		if err != nil || !found {
+			return err
+		}
+		b.Gauge("sre_incidentsheet_invalid_rows", "Rows of the incident sheet skipped at its last read (bad or missing cells, duplicate ids); the landing page lists them.", float64(st.Invalid))
+		if !st.Modified.IsZero() {
+			b.Gauge("sre_incidentsheet_last_modified_timestamp_seconds", "When the incident sheet last changed (file modification time or Last-Modified), to spot a sheet nobody updates.", float64(st.Modified.Unix()))
+		}
+		return nil
+	})
+}
+
+// Notes lists the rows skipped at the last read and the values the
+// catalog or the severity table did not know.
+func (c *Collector) Notes() []string {
+	var st state
+	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
+		_, err := tx.GetRecord(stateKind, stateID, &st)
+		return err
+	})
+	if err != nil {
+		return []string{fmt.Sprintf("cannot read the last sheet state: %v", err)}
+	}
+	notes := make([]string, 0, len(st.Problems)+len(st.Unmapped)+1)
+	for _, p := range st.Problems {
+		notes = append(notes, "skipped row "+p)
+	}
+	if more := st.Invalid - len(st.Problems); more > 0 {
+		notes = append(notes, fmt.Sprintf("and %d more skipped rows (see the log)", more))
+	}
+	return append(notes, st.Unmapped...)
+}
