@@ -122,10 +122,11 @@ func (t *Tally) Save(tx *store.Tx) error {
 			return err
 		}
 	}
-	var buf [8]byte
 	for key, v := range t.totals {
-		binary.BigEndian.PutUint64(buf[:], math.Float64bits(v))
-		if err := b.Put([]byte("t:"+key), buf[:]); err != nil {
+		// bbolt keeps the value slice until commit, so each Put needs its own.
+		buf := make([]byte, 8)
+		binary.BigEndian.PutUint64(buf, math.Float64bits(v))
+		if err := b.Put([]byte("t:"+key), buf); err != nil {
 			return err
 		}
 	}
