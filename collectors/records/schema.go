@@ -1,0 +1,284 @@
+package records
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/tabular"
+	"github.com/sre-value/sre-value-exporter/internal/tally"
+	"github.com/sre-value/sre-value-exporter/internal/window"
+)
+
+// schema is what one table type knows: its columns, how a row is
+// validated and stored, what it adds to the counters, and how its stored
+// rows become metrics.
+type schema interface {
+	columns() []tabular.Column
+	// parse validates a row and returns what is stored and the cells that
+	// identify the row (its id survives edits of the other cells, so a
+	// corrected count adds only the difference to a counter).
+	parse(r tabular.Record) (row any, identity []string, err error)
+	// count adds a stored row to the counters; called on every changed
+	// sync, the tallies count each row id once.
+	count(c *tallies, id string, row any)
+	counters() []counterSpec
+	// aggregateKey groups tables whose rows feed the same metrics (two
+	// events tables add up), so their series are not duplicated.
+	aggregateKey() string
+	newAggregator(now time.Time, cat *catalog.Catalog) aggregator
+}
+
+// aggregator turns stored rows into gauges during one Snapshot.
+type aggregator interface {
+	add(data []byte) error
+	emit(b *snapshot.Builder)
+}
+
+// counterSpec is a counter family kept in a tally of the same name.
+type counterSpec struct {
+	name, help string
+}
+
+// builtinSchemas builds the schemas that need no settings.
+var builtinSchemas = map[string]func() schema{
+	"training":      func() schema { return trainingSchema{} },
+	"newsletter":    func() schema { return newsletterSchema{} },
+	"surveys":       func() schema { return surveysSchema{} },
+	"champions":     func() schema { return championsSchema{} },
+	"savings":       func() schema { return savingsSchema{} },
+	"adoption":      func() schema { return adoptionSchema{} },
+	"collaboration": func() schema { return collaborationSchema{} },
+}
+
+// tallies loads the counters a sync touches, within its transaction.
+type tallies struct {
+	tx      *store.Tx
+	catalog *catalog.Catalog
+	loaded  map[string]*tally.Tally
+	order   []string
+	err     error
+}
+
+func newTallies(tx *store.Tx, cat *catalog.Catalog) *tallies {
+	return &tallies{tx: tx, catalog: cat, loaded: map[string]*tally.Tally{}}
+}
+
+func (c *tallies) observe(name, id string, value float64, labels ...string) {
+	t, ok := c.loaded[name]
+	if !ok {
+		var err error
+		if t, err = tally.Load(c.tx, name); err != nil {
+			if c.err == nil {
+				c.err = err
+			}
+			return
+		}
+		c.loaded[name] = t
+		c.order = append(c.order, name)
+	}
+	t.Observe(id, value, labels...)
+}
+
+func (c *tallies) save() error {
+	if c.err != nil {
+		return c.err
+	}
+	for _, name := range c.order {
+		if err := c.loaded[name].Save(c.tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func emitCounters(b *snapshot.Builder, tx *store.Tx, specs []counterSpec) error {
+	for _, spec := range specs {
+		totals, err := tally.LoadTotals(tx, spec.name)
+		if err != nil {
+			return err
+		}
+		for _, t := range totals {
+			b.Counter(spec.name, spec.help, t.Value, t.Labels...)
+		}
+	}
+	return nil
+}
+
+// orgWide is the team label of rows without a team (an event for everyone).
+const orgWide = "all"
+
+// noService is the service label of adoption rows about a whole team.
+const noService = "none"
+
+// teamLabel maps a team cell through the catalog; empty means org-wide.
+func teamLabel(cat *catalog.Catalog, raw string) string {
+	if raw == "" {
+		return orgWide
+	}
+	return cat.Team("csv", raw)
+}
+
+func serviceLabel(cat *catalog.Catalog, raw string) string {
+	if raw == "" {
+		return noService
+	}
+	return cat.Service("csv", raw)
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9_]+$`)
+
+// slug normalises a kind-like cell: lower case, spaces and dashes become
+// "_", so "Lunch and Learn" and "lunch-and-learn" are one label value.
+func slug(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	v = strings.Join(strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '-' || r == '_' || r == '\t' }), "_")
+	return v
+}
+
+// slugCell reads a required slug column, refusing values that would make
+// odd label values.
+func slugCell(r tabular.Record, column string) (string, error) {
+	v, err := r.Required(column)
+	if err != nil || v == "" {
+		return "", err
+	}
+	s := slug(v)
+	if !slugPattern.MatchString(s) {
+		return "", r.Errorf(column, "%q is not a valid %s: use letters, digits, spaces, '-' or '_'", v, column)
+	}
+	return s, nil
+}
+
+// text collapses runs of spaces, for free-text labels such as course names.
+func text(v string) string { return strings.Join(strings.Fields(v), " ") }
+
+// personKey stands for a person in the store: people are only ever counted,
+// so their names are kept as a hash, not as text.
+func personKey(name string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(text(name))))
+	return hex.EncodeToString(sum[:8])
+}
+
+// day formats a time for identities, so a row's id does not depend on how
+// its date was written.
+func day(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+// distinctInWindow counts distinct items per label set in each window
+// (distinct initiatives with a saving in the last 30 days).
+type distinctInWindow struct {
+	now        time.Time
+	name, help string
+	sets       map[string]*[3]map[string]bool
+	labels     map[string][]string
+}
+
+func newDistinctInWindow(now time.Time, name, help string) *distinctInWindow {
+	return &distinctInWindow{now: now, name: name, help: help, sets: map[string]*[3]map[string]bool{}, labels: map[string][]string{}}
+}
+
+func (d *distinctInWindow) add(t time.Time, item string, labels ...string) {
+	key := strings.Join(labels, "\xff")
+	s, ok := d.sets[key]
+	if !ok {
+		s = &[3]map[string]bool{{}, {}, {}}
+		d.sets[key] = s
+		d.labels[key] = labels
+	}
+	for i, w := range window.All {
+		if w.Contains(d.now, t) {
+			s[i][item] = true
+		}
+	}
+}
+
+func (d *distinctInWindow) emit(b *snapshot.Builder) {
+	for _, key := range sortedKeys(d.sets) {
+		for i, w := range window.All {
+			b.Gauge(d.name, d.help, float64(len(d.sets[key][i])), append([]string{window.LabelName, w.Label}, d.labels[key]...)...)
+		}
+	}
+}
+
+// gauges sums values per label set for one gauge family.
+type gauges struct {
+	name, help string
+	values     map[string]float64
+	labels     map[string][]string
+}
+
+func newGauges(name, help string) *gauges {
+	return &gauges{name: name, help: help, values: map[string]float64{}, labels: map[string][]string{}}
+}
+
+func (g *gauges) add(v float64, labels ...string) {
+	key := strings.Join(labels, "\xff")
+	if _, ok := g.labels[key]; !ok {
+		g.labels[key] = labels
+	}
+	g.values[key] += v
+}
+
+// set replaces the value (for figures that are not sums).
+func (g *gauges) set(v float64, labels ...string) {
+	key := strings.Join(labels, "\xff")
+	g.labels[key] = labels
+	g.values[key] = v
+}
+
+func (g *gauges) emit(b *snapshot.Builder) {
+	for _, key := range sortedKeys(g.values) {
+		b.Gauge(g.name, g.help, g.values[key], g.labels[key]...)
+	}
+}
+
+// unmapped collects team and service cells the catalog does not know, so
+// the landing page can say which aliases to add.
+type unmapped struct {
+	catalog  *catalog.Catalog
+	teams    map[string]int
+	services map[string]int
+}
+
+func newUnmapped(cat *catalog.Catalog) *unmapped {
+	return &unmapped{catalog: cat, teams: map[string]int{}, services: map[string]int{}}
+}
+
+func (u *unmapped) check(r tabular.Record, cols *tabular.Columns) {
+	if cols.Has("team") && len(u.catalog.Teams) > 0 {
+		if v := r.Text("team"); v != "" && u.catalog.Team("csv", v) == catalog.Unknown {
+			u.teams[v]++
+		}
+	}
+	if cols.Has("service") && len(u.catalog.Services) > 0 {
+		if v := r.Text("service"); v != "" && u.catalog.Service("csv", v) == catalog.Unknown {
+			u.services[v]++
+		}
+	}
+}
+
+func (u *unmapped) notes(t *table) []string {
+	var out []string
+	for _, v := range sortedKeys(u.teams) {
+		out = append(out, fmt.Sprintf("table %s: team %q is not in the catalog; %d row(s) counted as %q; add it as an alias", t.name, v, u.teams[v], catalog.Unknown))
+	}
+	for _, v := range sortedKeys(u.services) {
+		out = append(out, fmt.Sprintf("table %s: service %q is not in the catalog; %d row(s) counted as %q; add it as an alias", t.name, v, u.services[v], catalog.Unknown))
+	}
+	return out
+}
