@@ -1,0 +1,267 @@
+// Package github is the GitHub Issues incident collector: issues that carry
+// the configured labels in the configured repositories are incidents, with
+// severity, service and team read from label prefixes and the acknowledge
+// time from a label's first "labeled" event or the first comment by someone
+// other than the author. Everything is mapped into the shared incident model.
+package github
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/sre-value/sre-value-exporter/collectors"
+	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/incident"
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/upstream"
+)
+
+// source is the catalog source and the value of the "source" label.
+const source = "github"
+
+// Defaults for settings left out.
+const (
+	defaultSeverityPrefix     = "sev"
+	defaultServicePrefix      = "service:"
+	defaultTeamPrefix         = "team:"
+	defaultPageSize           = 100
+	maxPageSize               = 100 // GitHub's per_page limit
+	defaultFullResyncInterval = 24 * time.Hour
+)
+
+func init() {
+	collectors.Register(collectors.Kind{
+		Name:             source,
+		Help:             "Incidents from GitHub Issues (issues carrying the incident labels in the listed repositories).",
+		EnabledByDefault: true,
+		Factory:          func(deps collectors.Deps) (collectors.Collector, error) { return newCollector(deps, nil) },
+	})
+}
+
+// Settings are the kind-specific keys of a github collector.
+type Settings struct {
+	BaseURL             string            `yaml:"base_url"`
+	Token               config.Secret     `yaml:"token"`
+	TokenFile           string            `yaml:"token_file"`
+	Repositories        []string          `yaml:"repositories"`
+	Labels              []string          `yaml:"labels"`
+	SeverityLabelPrefix string            `yaml:"severity_label_prefix"`
+	SeverityMap         map[string]string `yaml:"severity_map"`
+	ServiceLabelPrefix  string            `yaml:"service_label_prefix"`
+	TeamLabelPrefix     string            `yaml:"team_label_prefix"`
+	AcknowledgedLabel   string            `yaml:"acknowledged_label"`
+	PostmortemLabel     string            `yaml:"postmortem_label"`
+	PageSize            int               `yaml:"page_size"`
+	FullResyncInterval  config.Duration   `yaml:"full_resync_interval"`
+}
+
+// repository is one configured owner/name.
+type repository struct {
+	Owner, Name string
+	// key is the lower-cased owner/name that prefixes incident IDs and
+	// names the cursor; GitHub treats owner and name case-insensitively.
+	key string
+}
+
+func (r repository) String() string { return r.Owner + "/" + r.Name }
+
+// incidentID is unique within the collector: "owner/name#number".
+func (r repository) incidentID(number int) string { return fmt.Sprintf("%s#%d", r.key, number) }
+
+// Collector is one configured github collector instance.
+type Collector struct {
+	deps     collectors.Deps
+	cfg      Settings
+	repos    []repository
+	client   *gh.Client
+	interval time.Duration
+	// mapping fingerprints every setting that changes how an issue maps to
+	// an incident; when it changes, the next sync re-reads everything.
+	mapping string
+	// pruned is set once the store was cleaned of repositories that are no
+	// longer configured (once per instance: a config change builds a new one).
+	pruned bool
+}
+
+var repoPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+
+var severityValues = map[string]bool{"sev1": true, "sev2": true, "sev3": true, "sev4": true, "sev5": true, "unknown": true}
+
+// newCollector validates the settings and builds the API client without
+// contacting GitHub. tune, if not nil, adjusts the HTTP layer (tests
+// replace its clock and sleep).
+func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collector, error) {
+	var cfg Settings
+	if err := deps.DecodeSettings(&cfg); err != nil {
+		return nil, err
+	}
+	token, err := config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", cfg.Token, cfg.TokenFile, deps.BaseDir, true)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Token = token
+
+	c := &Collector{deps: deps}
+	if len(cfg.Repositories) == 0 {
+		return nil, deps.Errorf("repositories", "required: list at least one owner/name")
+	}
+	seen := map[string]int{}
+	for i, r := range cfg.Repositories {
+		r = strings.TrimSpace(r)
+		if !repoPattern.MatchString(r) {
+			return nil, deps.Errorf(fmt.Sprintf("repositories[%d]", i), "%q is not owner/name", r)
+		}
+		key := strings.ToLower(r)
+		if prev, dup := seen[key]; dup {
+			return nil, deps.Errorf(fmt.Sprintf("repositories[%d]", i), "%q is already listed as repositories[%d]", r, prev)
+		}
+		seen[key] = i
+		owner, name, _ := strings.Cut(r, "/")
+		c.repos = append(c.repos, repository{Owner: owner, Name: name, key: key})
+	}
+	for i, l := range cfg.Labels {
+		switch {
+		case strings.TrimSpace(l) == "":
+			return nil, deps.Errorf(fmt.Sprintf("labels[%d]", i), "must not be empty")
+		case strings.Contains(l, ","):
+			// The labels= filter is comma-separated, so such a label cannot be asked for.
+			return nil, deps.Errorf(fmt.Sprintf("labels[%d]", i), "%q contains a comma, which GitHub's labels filter cannot express", l)
+		}
+	}
+	if cfg.SeverityLabelPrefix == "" {
+		cfg.SeverityLabelPrefix = defaultSeverityPrefix
+	}
+	if cfg.ServiceLabelPrefix == "" {
+		cfg.ServiceLabelPrefix = defaultServicePrefix
+	}
+	if cfg.TeamLabelPrefix == "" {
+		cfg.TeamLabelPrefix = defaultTeamPrefix
+	}
+	// Label names are case-insensitive on GitHub, so the map is too.
+	severityMap := make(map[string]string, len(cfg.SeverityMap))
+	for k, v := range cfg.SeverityMap {
+		if !severityValues[v] {
+			return nil, deps.Errorf("severity_map."+k, "%q must be one of sev1, sev2, sev3, sev4, sev5, unknown", v)
+		}
+		severityMap[strings.ToLower(strings.TrimSpace(k))] = v
+	}
+	cfg.SeverityMap = severityMap
+	switch {
+	case cfg.PageSize == 0:
+		cfg.PageSize = defaultPageSize
+	case cfg.PageSize < 1 || cfg.PageSize > maxPageSize:
+		return nil, deps.Errorf("page_size", "%d is outside 1..%d (GitHub's per_page limit)", cfg.PageSize, maxPageSize)
+	}
+	c.interval = time.Duration(cfg.FullResyncInterval)
+	switch {
+	case c.interval == 0:
+		c.interval = defaultFullResyncInterval
+	case c.interval < time.Minute:
+		return nil, deps.Errorf("full_resync_interval", "%s is shorter than 1m", cfg.FullResyncInterval)
+	}
+
+	opts := upstream.Options{
+		Observer:  deps.Observer,
+		Secrets:   []string{token.Value()},
+		Authorize: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token.Value()) },
+		ETags:     true,
+		UserAgent: "sre-value-exporter",
+		Logger:    deps.Logger,
+	}
+	if tune != nil {
+		tune(&opts)
+	}
+	httpClient := *upstream.New(opts).HTTP()
+	httpClient.Transport = hideQuotaReset{next: httpClient.Transport}
+	c.client = gh.NewClient(&httpClient)
+	if cfg.BaseURL != "" {
+		u, err := url.Parse(cfg.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, deps.Errorf("base_url", "%q is not an http(s) URL such as https://ghe.example.com/api/v3/", cfg.BaseURL)
+		}
+		if c.client, err = c.client.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL); err != nil {
+			return nil, deps.Errorf("base_url", "%v", err)
+		}
+	}
+	c.cfg = cfg
+	c.mapping = mappingFingerprint(cfg)
+	return c, nil
+}
+
+// mappingFingerprint summarises the settings that decide which issues are
+// incidents and how they map.
+func mappingFingerprint(cfg Settings) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%q\x00%s\x00%s\x00%s\x00%s\x00%s\x00", cfg.BaseURL, cfg.Labels, cfg.SeverityLabelPrefix,
+		cfg.ServiceLabelPrefix, cfg.TeamLabelPrefix, cfg.AcknowledgedLabel, cfg.PostmortemLabel)
+	keys := make([]string, 0, len(cfg.SeverityMap))
+	for k := range cfg.SeverityMap {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%s\x00", k, cfg.SeverityMap[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// Snapshot computes the incident metrics from the store; it never calls GitHub.
+func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
+	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), source, now, nil)
+}
+
+// maxNotes bounds the landing-page list; the rest is summarised.
+const maxNotes = 20
+
+// Notes lists the issues that were skipped because their timeline is impossible.
+func (c *Collector) Notes() []string {
+	var notes []string
+	total := 0
+	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
+		return tx.ForEachRecord(skippedKind, func(id string, data []byte) error {
+			total++
+			if len(notes) < maxNotes {
+				var why string
+				if err := json.Unmarshal(data, &why); err != nil {
+					why = string(data)
+				}
+				notes = append(notes, fmt.Sprintf("issue %s skipped: %s", id, why))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if total > len(notes) {
+		notes = append(notes, fmt.Sprintf("... and %d more skipped issues", total-len(notes)))
+	}
+	return notes
+}
+
+// hideQuotaReset drops X-RateLimit-Reset from successful responses before
+// go-github sees them. go-github refuses, without sending it, any request
+// made after a response that reported 0 remaining; the upstream layer
+// instead waits for the reset (within its limits) and then sends it, which
+// is what a long sync needs. Errors keep the header, so a 403 with no
+// quota left is still go-github's RateLimitError.
+type hideQuotaReset struct{ next http.RoundTripper }
+
+func (t hideQuotaReset) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err == nil && resp.StatusCode < 400 && resp.Header.Get("X-RateLimit-Remaining") == "0" {
+		resp.Header.Del("X-RateLimit-Reset")
+	}
+	return resp, err
+}
