@@ -805,3 +805,42 @@ func TestKindIsRegistered(t *testing.T) {
 		t.Fatalf("kind github not registered properly: %+v", k)
 	}
 }
+
+func TestIssueWithImpossibleTimelineIsSkippedAndNoted(t *testing.T) {
+	h := newHarness(t, "", "acme/search")
+	h.settings = `
+token: ${GITHUB_TOKEN}
+repositories: [acme/search]
+labels: [incident]
+`
+	// #22 claims to be closed an hour before it was opened.
+	h.fake.edit("acme/search", 22, func(is map[string]any) {
+		is["state"] = "closed"
+		is["closed_at"] = "2024-06-28T09:00:00Z"
+	})
+	c := h.collector("")
+	h.sync(c)
+	want := []string{"issue acme/search#22 skipped: incident acme/search#22: resolved 2024-06-28T09:00:00Z is before opened 2024-06-28T10:00:00Z"}
+	if got := c.Notes(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Notes() = %q, want %q", got, want)
+	}
+	opened := gaugeValues(h.snapshot(c), "sre_incidents_opened_total", "severity", "service", "team")
+	if opened["sev2/search/search"] != 1 { // #20 only
+		t.Errorf("sre_incidents_opened_total = %v, want #22 left out", opened)
+	}
+
+	// Fixed upstream: it counts and the note goes away.
+	h.fake.edit("acme/search", 22, func(is map[string]any) {
+		is["closed_at"] = "2024-06-28T11:00:00Z"
+		is["updated_at"] = "2024-06-30T11:59:30Z"
+	})
+	h.now = testNow.Add(time.Minute)
+	h.sync(c)
+	if got := c.Notes(); len(got) != 0 {
+		t.Errorf("Notes() = %q after the fix, want none", got)
+	}
+	opened = gaugeValues(h.snapshot(c), "sre_incidents_opened_total", "severity", "service", "team")
+	if opened["sev2/search/search"] != 2 {
+		t.Errorf("sre_incidents_opened_total = %v, want #20 and #22", opened)
+	}
+}
