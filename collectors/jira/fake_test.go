@@ -50,6 +50,8 @@ type fakeJira struct {
 	duplicate map[int][]string
 	requests  []fakeRequest
 	server    *httptest.Server
+	// byUpdated caches the issues in (updated, key) order; nil when stale.
+	byUpdated []*fakeIssue
 }
 
 type fakeIssue struct {
@@ -110,6 +112,7 @@ func (f *fakeJira) put(is *fakeIssue, match bool) {
 	}
 	is.updated = t
 	f.issues[is.Key] = is
+	f.byUpdated = nil
 }
 
 // setField changes a field and, like Jira, the updated time.
@@ -120,6 +123,7 @@ func (f *fakeJira) setField(key, field, value string, updated time.Time) {
 	is.Fields[field] = json.RawMessage(value)
 	is.Fields["updated"] = json.RawMessage(strconv.Quote(updated.UTC().Format("2006-01-02T15:04:05.000-0700")))
 	is.updated = updated.UTC()
+	f.byUpdated = nil
 }
 
 func (f *fakeJira) setMatch(key string, match bool) {
@@ -241,18 +245,26 @@ func (f *fakeJira) search(w http.ResponseWriter, q map[string]string) {
 			}
 			since = t
 		}
-		for _, is := range f.issues {
-			if is.match && !is.updated.Before(since) {
-				list = append(list, is)
+		all := f.sortedByUpdated()
+		from := sort.Search(len(all), func(i int) bool { return !all[i].updated.Before(since) })
+		for _, is := range all[from:] {
+			if !is.match {
+				// Copy only when something in range no longer matches.
+				for _, is := range all[from:] {
+					if is.match {
+						list = append(list, is)
+					}
+				}
+				break
 			}
 		}
-	}
-	sort.Slice(list, func(i, j int) bool {
-		if strings.HasSuffix(jql, "ORDER BY updated ASC") && !list[i].updated.Equal(list[j].updated) {
-			return list[i].updated.Before(list[j].updated)
+		if list == nil {
+			list = all[from:]
 		}
-		return list[i].Key < list[j].Key
-	})
+	}
+	if !strings.HasSuffix(jql, "ORDER BY updated ASC") {
+		sort.Slice(list, func(i, j int) bool { return list[i].Key < list[j].Key })
+	}
 	max, _ := strconv.Atoi(q["maxResults"])
 	if max <= 0 || max > 1000 {
 		max = 1000
@@ -295,6 +307,22 @@ func (f *fakeJira) search(w http.ResponseWriter, q map[string]string) {
 		body = map[string]any{"expand": "schema,names", "startAt": start, "maxResults": max, "total": len(list), "issues": out}
 	}
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+func (f *fakeJira) sortedByUpdated() []*fakeIssue {
+	if f.byUpdated == nil {
+		for _, is := range f.issues {
+			f.byUpdated = append(f.byUpdated, is)
+		}
+		sort.Slice(f.byUpdated, func(i, j int) bool {
+			a, b := f.byUpdated[i], f.byUpdated[j]
+			if !a.updated.Equal(b.updated) {
+				return a.updated.Before(b.updated)
+			}
+			return a.Key < b.Key
+		})
+	}
+	return f.byUpdated
 }
 
 func (f *fakeJira) render(is *fakeIssue, fields []string, changelog, truncate bool) map[string]any {
