@@ -46,7 +46,7 @@ const catalogYAML = `catalog:
 // env is one configured collector over a store that outlives it, so a
 // test can restart the collector (reopen the store, build it again).
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	dir      string // the config file's folder
 	settings string
 	dbPath   string
@@ -55,7 +55,7 @@ type env struct {
 	tune     func(*upstream.Options)
 }
 
-func newEnv(t *testing.T, dir, settings string) *env {
+func newEnv(t testing.TB, dir, settings string) *env {
 	t.Helper()
 	e := &env{t: t, dir: dir, settings: settings, dbPath: filepath.Join(t.TempDir(), "s.db"), logs: &bytes.Buffer{}}
 	e.open()

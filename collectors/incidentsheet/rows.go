@@ -25,6 +25,9 @@ type sheet struct {
 	invalid []*tabular.CellError
 	// unmapped counts cell values that became "unknown", by note text.
 	unmapped map[string]*unmappedValue
+	// severities memoises NormaliseSeverity: a sheet has a handful of
+	// distinct values and many rows.
+	severities map[string]string
 }
 
 type unmappedValue struct {
@@ -38,7 +41,7 @@ func (s *settings) read(t *tabular.Table, cat *catalog.Catalog) (*sheet, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := &sheet{ids: map[string]bool{}, unmapped: map[string]*unmappedValue{}}
+	out := &sheet{ids: map[string]bool{}, unmapped: map[string]*unmappedValue{}, severities: map[string]string{}}
 	firstLine := map[string]int{}
 	for _, row := range t.Rows {
 		rec := cols.Record(row)
@@ -97,7 +100,11 @@ func (s *settings) incident(rec tabular.Record, cat *catalog.Catalog, out *sheet
 	}
 
 	severity := rec.Text(colSeverity)
-	inc.Severity = incident.NormaliseSeverity(severity, s.SeverityMap)
+	var known bool
+	if inc.Severity, known = out.severities[severity]; !known {
+		inc.Severity = incident.NormaliseSeverity(severity, s.SeverityMap)
+		out.severities[severity] = inc.Severity
+	}
 	if inc.Severity == catalog.Unknown && severity != "" && s.SeverityMap[severity] != catalog.Unknown {
 		out.note(rec.Line(), fmt.Sprintf("severity %q is not a known severity; it is counted as unknown (add it to severity_map)", severity))
 	}
