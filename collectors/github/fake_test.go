@@ -38,6 +38,10 @@ type fakeGitHub struct {
 	requests    map[string]int
 	total       int
 	notModified int
+	// exhaustAt is the request (1-based) whose successful answer reports
+	// no quota left until exhaustReset (0: never).
+	exhaustAt    int
+	exhaustReset time.Time
 	// listCache keeps filtered, sorted listings (the benchmark's 100k issues).
 	listCache map[string][]map[string]any
 }
@@ -182,6 +186,10 @@ func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-RateLimit-Limit", "5000")
 	h.Set("X-RateLimit-Remaining", "4999")
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+	if f.total == f.exhaustAt {
+		h.Set("X-RateLimit-Remaining", "0")
+		h.Set("X-RateLimit-Reset", strconv.FormatInt(f.exhaustReset.Unix(), 10))
+	}
 
 	if r.Header.Get("Authorization") != "Bearer "+f.token {
 		w.WriteHeader(http.StatusUnauthorized)

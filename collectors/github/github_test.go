@@ -635,6 +635,24 @@ func TestRateLimit403WithNoQuotaLeft(t *testing.T) {
 	})
 }
 
+func TestLastRequestOfTheQuotaWaitsForTheResetInsteadOfFailing(t *testing.T) {
+	h := newHarness(t, "", "acme/payments", "acme/checkout")
+	// The first page answers 200 but uses the last request of the quota.
+	// go-github alone would refuse the next request without sending it;
+	// the upstream layer waits for the reset and goes on.
+	h.fake.exhaustAt, h.fake.exhaustReset = 1, time.Now().Add(20*time.Second)
+	c := h.collector("")
+	h.sync(c)
+	h.mu.Lock()
+	sleeps := append([]time.Duration(nil), h.sleeps...)
+	h.mu.Unlock()
+	// Sleeps are recorded, not slept, so every later request waits too.
+	if len(sleeps) == 0 || sleeps[0] < 10*time.Second || sleeps[0] > 21*time.Second {
+		t.Errorf("slept %v, want waits until the reset (about 20s)", sleeps)
+	}
+	checkFixtureMetrics(t, h.snapshot(c))
+}
+
 func TestFailedRefreshKeepsTheLastGoodData(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
