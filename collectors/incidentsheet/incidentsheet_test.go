@@ -793,3 +793,17 @@ func TestTheDemoSheetReadsCleanly(t *testing.T) {
 		t.Error("the demo sheet gave no incidents")
 	}
 }
+
+func TestASeverityMappedToUnknownOnPurposeIsNotNoted(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "incidents.csv"), header+
+		"A,Whatever,checkout-api,2025-06-29T10:00:00Z,\n"+
+		"B,Odd,checkout-api,2025-06-29T10:00:00Z,\n")
+	e := newEnv(t, dir, "source: incidents.csv\nseverity_map: {whatever: unknown}")
+	c := e.collector()
+	e.sync(c)
+	want := `incidents.csv:3: severity "Odd" is not a known severity; it is counted as unknown (add it to severity_map)`
+	if got := c.Notes(); strings.Join(got, "\n") != want {
+		t.Errorf("notes = %q, want only %q", got, want)
+	}
+}

@@ -105,7 +105,7 @@ func (s *settings) incident(rec tabular.Record, cat *catalog.Catalog, out *sheet
 		inc.Severity = incident.NormaliseSeverity(severity, s.SeverityMap)
 		out.severities[severity] = inc.Severity
 	}
-	if inc.Severity == catalog.Unknown && severity != "" && s.SeverityMap[severity] != catalog.Unknown {
+	if inc.Severity == catalog.Unknown && severity != "" && !s.mapsToUnknown(severity) {
 		out.note(rec.Line(), fmt.Sprintf("severity %q is not a known severity; it is counted as unknown (add it to severity_map)", severity))
 	}
 	service := rec.Text(colService)
@@ -129,6 +129,16 @@ func (s *settings) incident(rec tabular.Record, cat *catalog.Catalog, out *sheet
 		return inc, rec.Errorf("", "%v", err)
 	}
 	return inc, nil
+}
+
+// mapsToUnknown tells a severity the config deliberately maps to unknown,
+// which is not worth a note.
+func (s *settings) mapsToUnknown(v string) bool {
+	m, ok := s.SeverityMap[v]
+	if !ok {
+		m, ok = s.SeverityMap[strings.ToLower(strings.TrimSpace(v))]
+	}
+	return ok && m == catalog.Unknown
 }
 
 func (s *sheet) note(line int, msg string) {
