@@ -35,7 +35,7 @@ type Settings struct {
 var wantColumns = []tabular.Column{
 	{Name: colID},
 	// The title is accepted so a natural sheet layout maps without
-	// overrides, and shown in notes; it is never a label value.
+	// overrides (and a mapping for it is not a typo); it is not exported.
 	{Name: colTitle, Optional: true},
 	{Name: colSeverity},
 	{Name: colService},
