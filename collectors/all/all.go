@@ -1,0 +1,10 @@
+// Package all imports every collector kind so that each registers itself.
+package all
+
+import (
+	_ "github.com/sre-value/sre-value-exporter/collectors/github"
+	_ "github.com/sre-value/sre-value-exporter/collectors/incidentsheet"
+	_ "github.com/sre-value/sre-value-exporter/collectors/jira"
+	_ "github.com/sre-value/sre-value-exporter/collectors/pagerduty"
+	_ "github.com/sre-value/sre-value-exporter/collectors/records"
+)

@@ -1,0 +1,436 @@
+// Package scheduler refreshes collectors in the background and keeps the
+// rendered /metrics body. Each collector runs on its own interval and
+// timeout; a failed sync keeps the last good data (the snapshot is rebuilt
+// from the store either way) and shows up in the exporter's own metrics.
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sre-value/sre-value-exporter/collectors"
+	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/upstream"
+)
+
+// Instance is one configured collector ready to run.
+type Instance struct {
+	Name      string
+	Kind      string
+	Collector collectors.Collector
+	Interval  time.Duration
+	Timeout   time.Duration
+	// Fingerprint identifies the instance's configuration; a reload keeps
+	// a running instance whose fingerprint did not change.
+	Fingerprint string
+}
+
+// Status is what the landing page and the exporter's metrics show.
+type Status struct {
+	Name, Kind   string
+	Up           bool
+	Done         bool // first refresh completed or failed
+	LastAttempt  time.Time
+	LastSuccess  time.Time
+	LastError    string
+	LastDuration time.Duration
+	NextRefresh  time.Time
+	Series       int
+	Notes        []string
+	Interval     time.Duration
+}
+
+// Scheduler runs instances and publishes their merged snapshot.
+type Scheduler struct {
+	logger *slog.Logger
+	now    func() time.Time
+
+	mu        sync.Mutex
+	runners   map[string]*runner
+	labelled  map[string]*snapshot.Snapshot // per instance, with collector label
+	static    *snapshot.Snapshot            // catalog metrics, not per collector
+	rendered  atomic.Pointer[snapshot.Rendered]
+	renderErr error
+
+	errors   *prometheus.CounterVec
+	requests *prometheus.CounterVec
+	quota    *prometheus.GaugeVec
+	reset    *prometheus.GaugeVec
+}
+
+// New returns an idle scheduler; register it with a prometheus.Registerer
+// to export the collectors' health.
+func New(logger *slog.Logger) *Scheduler {
+	s := &Scheduler{
+		logger:   logger,
+		now:      time.Now,
+		runners:  map[string]*runner{},
+		labelled: map[string]*snapshot.Snapshot{},
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sre_collector_errors_total",
+			Help: "Failed collector refreshes, by reason (timeout, rate_limited, auth, server_error, client_error, decode, network, invalid_data, store, other).",
+		}, []string{"collector", "reason"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sre_collector_upstream_requests_total",
+			Help: "HTTP requests made to upstream APIs, by status code (\"error\" when no response arrived).",
+		}, []string{"collector", "code"}),
+		quota: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sre_collector_upstream_rate_limit_remaining",
+			Help: "Requests left in the upstream's current rate-limit period, as last reported by the upstream.",
+		}, []string{"collector"}),
+		reset: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sre_collector_upstream_rate_limit_reset_timestamp_seconds",
+			Help: "When the upstream's current rate-limit period ends, as last reported by the upstream.",
+		}, []string{"collector"}),
+	}
+	s.rendered.Store(&snapshot.Rendered{})
+	return s
+}
+
+// Observer returns the upstream observer for one collector instance.
+func (s *Scheduler) Observer(collector string) upstream.Observer {
+	return &observer{s: s, collector: collector}
+}
+
+type observer struct {
+	s         *Scheduler
+	collector string
+}
+
+func (o *observer) Request(code string) { o.s.requests.WithLabelValues(o.collector, code).Inc() }
+
+func (o *observer) RateLimit(remaining, _ float64, reset time.Time) {
+	o.s.quota.WithLabelValues(o.collector).Set(remaining)
+	if !reset.IsZero() {
+		o.s.reset.WithLabelValues(o.collector).Set(float64(reset.Unix()))
+	}
+}
+
+// SetStatic sets metrics that belong to no collector (the catalog's).
+func (s *Scheduler) SetStatic(snap *snapshot.Snapshot) {
+	s.mu.Lock()
+	s.static = snap
+	s.mu.Unlock()
+	s.publish()
+}
+
+// Apply makes the running set equal to instances: new ones start, removed
+// ones stop, changed ones restart. A restarted instance keeps serving its
+// previous data until its first refresh.
+func (s *Scheduler) Apply(ctx context.Context, instances []Instance) {
+	s.mu.Lock()
+	wanted := map[string]Instance{}
+	for _, in := range instances {
+		wanted[in.Name] = in
+	}
+	for name, r := range s.runners {
+		if in, ok := wanted[name]; ok && in.Fingerprint == r.inst.Fingerprint && in.Kind == r.inst.Kind {
+			delete(wanted, name)
+			continue
+		}
+		r.stop()
+		delete(s.runners, name)
+		if _, still := wanted[name]; !still {
+			delete(s.labelled, name)
+		}
+	}
+	var started []*runner
+	for _, name := range slices.Sorted(maps.Keys(wanted)) {
+		r := newRunner(s, wanted[name])
+		s.runners[name] = r
+		started = append(started, r)
+	}
+	s.mu.Unlock()
+	for _, r := range started {
+		r.start(ctx)
+	}
+	s.publish()
+}
+
+// Stop stops every instance and waits for them.
+func (s *Scheduler) Stop() {
+	s.mu.Lock()
+	rs := slices.Collect(maps.Values(s.runners))
+	s.runners = map[string]*runner{}
+	s.mu.Unlock()
+	for _, r := range rs {
+		r.stop()
+	}
+}
+
+// Statuses returns every instance's status sorted by name.
+func (s *Scheduler) Statuses() []Status {
+	s.mu.Lock()
+	rs := slices.Collect(maps.Values(s.runners))
+	s.mu.Unlock()
+	out := make([]Status, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.status())
+	}
+	slices.SortFunc(out, func(a, b Status) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// Ready reports whether every instance finished its first refresh.
+func (s *Scheduler) Ready() bool {
+	for _, st := range s.Statuses() {
+		if !st.Done {
+			return false
+		}
+	}
+	return true
+}
+
+// Rendered returns the current /metrics body of all collectors.
+func (s *Scheduler) Rendered() *snapshot.Rendered { return s.rendered.Load() }
+
+// RefreshNow runs one refresh of every instance and waits for it; used by
+// tests and by one-shot commands.
+func (s *Scheduler) RefreshNow(ctx context.Context) {
+	s.mu.Lock()
+	rs := slices.Collect(maps.Values(s.runners))
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, r := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.refresh(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+func (s *Scheduler) setSnapshot(name string, snap *snapshot.Snapshot) error {
+	labelled, err := snapshot.Merge([]snapshot.Source{{Snapshot: snap, LabelName: "collector", LabelValue: name}})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if _, running := s.runners[name]; running {
+		s.labelled[name] = labelled
+	}
+	s.mu.Unlock()
+	return s.publish()
+}
+
+// publish merges every instance's snapshot and renders it once, so that
+// scrapes only copy bytes.
+func (s *Scheduler) publish() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sources := []snapshot.Source{{Snapshot: s.static}}
+	for _, name := range slices.Sorted(maps.Keys(s.labelled)) {
+		sources = append(sources, snapshot.Source{Snapshot: s.labelled[name]})
+	}
+	merged, err := snapshot.Merge(sources)
+	if err == nil {
+		var r *snapshot.Rendered
+		if r, err = merged.Render(); err == nil {
+			s.rendered.Store(r)
+		}
+	}
+	if err != nil {
+		s.logger.Error("cannot publish metrics; serving the previous ones", "err", err)
+		s.renderErr = err
+		return fmt.Errorf("publish: %w", err)
+	}
+	s.renderErr = nil
+	return nil
+}
+
+// Describe implements prometheus.Collector (unchecked: the set of
+// collectors changes on reload).
+func (s *Scheduler) Describe(ch chan<- *prometheus.Desc) {
+	s.errors.Describe(ch)
+	s.requests.Describe(ch)
+	s.quota.Describe(ch)
+	s.reset.Describe(ch)
+}
+
+var (
+	upDesc = prometheus.NewDesc("sre_collector_up",
+		"1 if the collector's last refresh succeeded, 0 if it failed (its last good data is still served).", []string{"collector", "kind"}, nil)
+	lastSuccessDesc = prometheus.NewDesc("sre_collector_last_success_timestamp_seconds",
+		"When the collector last refreshed successfully; time() minus this is the staleness of its data.", []string{"collector", "kind"}, nil)
+	durationDesc = prometheus.NewDesc("sre_collector_refresh_duration_seconds",
+		"How long the collector's last refresh took (sync from upstream and snapshot).", []string{"collector", "kind"}, nil)
+	seriesDesc = prometheus.NewDesc("sre_collector_series",
+		"Series the collector currently exports.", []string{"collector", "kind"}, nil)
+	intervalDesc = prometheus.NewDesc("sre_collector_refresh_interval_seconds",
+		"The collector's configured refresh interval.", []string{"collector", "kind"}, nil)
+)
+
+// Collect implements prometheus.Collector with the health of every instance.
+func (s *Scheduler) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range s.Statuses() {
+		up := 0.0
+		if st.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up, st.Name, st.Kind)
+		last := 0.0
+		if !st.LastSuccess.IsZero() {
+			last = float64(st.LastSuccess.UnixMilli()) / 1000
+		}
+		ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, last, st.Name, st.Kind)
+		ch <- prometheus.MustNewConstMetric(durationDesc, prometheus.GaugeValue, st.LastDuration.Seconds(), st.Name, st.Kind)
+		ch <- prometheus.MustNewConstMetric(seriesDesc, prometheus.GaugeValue, float64(st.Series), st.Name, st.Kind)
+		ch <- prometheus.MustNewConstMetric(intervalDesc, prometheus.GaugeValue, st.Interval.Seconds(), st.Name, st.Kind)
+	}
+	s.errors.Collect(ch)
+	s.requests.Collect(ch)
+	s.quota.Collect(ch)
+	s.reset.Collect(ch)
+}
+
+// runner drives one instance.
+type runner struct {
+	s      *Scheduler
+	inst   Instance
+	cancel context.CancelFunc
+	done   chan struct{}
+	// refreshMu serialises refreshes (the loop and RefreshNow).
+	refreshMu sync.Mutex
+
+	mu sync.Mutex
+	st Status
+}
+
+func newRunner(s *Scheduler, inst Instance) *runner {
+	return &runner{s: s, inst: inst, done: make(chan struct{}), st: Status{Name: inst.Name, Kind: inst.Kind, Interval: inst.Interval}}
+}
+
+func (r *runner) start(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	r.cancel = cancel
+	// Serve what the store already holds before the first sync, so a
+	// restart does not blank the dashboards.
+	r.restore()
+	r.s.errors.WithLabelValues(r.inst.Name, collectors.ReasonTimeout).Add(0)
+	go r.loop(ctx)
+}
+
+func (r *runner) stop() {
+	r.cancel()
+	<-r.done
+}
+
+func (r *runner) loop(ctx context.Context) {
+	defer close(r.done)
+	for {
+		r.refresh(ctx)
+		// A little jitter keeps many instances from hitting one upstream
+		// at the same moment.
+		wait := r.inst.Interval + time.Duration(rand.Int64N(int64(r.inst.Interval)/20+1))
+		r.mu.Lock()
+		r.st.NextRefresh = r.s.now().Add(wait)
+		r.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (r *runner) restore() {
+	snap, err := r.inst.Collector.Snapshot(r.s.now())
+	if err != nil {
+		r.s.logger.Warn("cannot restore metrics from the store", "collector", r.inst.Name, "err", r.redact(err.Error()))
+		return
+	}
+	if snap.Series() > 0 {
+		_ = r.s.setSnapshot(r.inst.Name, snap)
+		r.mu.Lock()
+		r.st.Series = snap.Series()
+		r.mu.Unlock()
+	}
+}
+
+func (r *runner) refresh(parent context.Context) {
+	r.refreshMu.Lock()
+	defer r.refreshMu.Unlock()
+	if parent.Err() != nil {
+		return
+	}
+	start := r.s.now()
+	ctx, cancel := context.WithTimeout(parent, r.inst.Timeout)
+	syncErr := r.inst.Collector.Sync(ctx)
+	cancel()
+	if parent.Err() != nil {
+		return // stopped by a reload or shutdown: neither success nor failure
+	}
+	if syncErr != nil && ctx.Err() == context.DeadlineExceeded && collectors.Reason(syncErr) == collectors.ReasonOther {
+		syncErr = collectors.WithReason(collectors.ReasonTimeout, fmt.Errorf("refresh timed out after %s: %w", r.inst.Timeout, syncErr))
+	}
+	// The snapshot is rebuilt even after a failed sync: the store still
+	// holds the last good data, and windows must move with time.
+	snap, snapErr := r.inst.Collector.Snapshot(r.s.now())
+	if snapErr == nil {
+		if err := r.s.setSnapshot(r.inst.Name, snap); err != nil {
+			snapErr = err
+		}
+	}
+	err := syncErr
+	if err == nil && snapErr != nil {
+		err = collectors.WithReason(collectors.ReasonStore, snapErr)
+	}
+	end := r.s.now()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.st.Done = true
+	r.st.LastAttempt = end
+	r.st.LastDuration = end.Sub(start)
+	if snapErr == nil {
+		r.st.Series = snap.Series()
+	}
+	if n, ok := r.inst.Collector.(collectors.Noter); ok {
+		r.st.Notes = n.Notes()
+	}
+	if err != nil {
+		reason := collectors.Reason(err)
+		r.st.Up = false
+		r.st.LastError = r.redact(err.Error())
+		r.s.errors.WithLabelValues(r.inst.Name, reason).Inc()
+		r.s.logger.Error("collector refresh failed; keeping its last good data", "collector", r.inst.Name, "kind", r.inst.Kind, "reason", reason, "err", r.st.LastError)
+		return
+	}
+	r.st.Up = true
+	r.st.LastSuccess = end
+	r.st.LastError = ""
+	r.s.logger.Debug("collector refreshed", "collector", r.inst.Name, "kind", r.inst.Kind, "duration", r.st.LastDuration, "series", r.st.Series)
+}
+
+func (r *runner) redact(msg string) string {
+	return config.Redact(msg)
+}
+
+func (r *runner) status() Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.st
+	st.Notes = slices.Clone(r.st.Notes)
+	return st
+}

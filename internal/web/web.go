@@ -1,0 +1,170 @@
+// Package web serves the exporter's HTTP endpoints: /metrics from the
+// pre-rendered snapshot, the landing page with every collector's status,
+// health and readiness probes and the reload endpoint.
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/scheduler"
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+)
+
+// Source is what the handlers read from.
+type Source interface {
+	Statuses() []scheduler.Status
+	Ready() bool
+	Rendered() *snapshot.Rendered
+}
+
+// Options configure the handlers.
+type Options struct {
+	TelemetryPath string
+	Version       string
+	ConfigFile    string
+	Self          prometheus.Gatherer // the exporter's own metrics
+	Source        Source
+	Reload        func() error
+	Logger        *slog.Logger
+	Now           func() time.Time
+}
+
+// Handler returns the exporter's HTTP handler.
+func Handler(o Options) http.Handler {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	mux := http.NewServeMux()
+	mux.Handle(o.TelemetryPath, metricsHandler(o))
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("Healthy\n"))
+	})
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
+		if !o.Source.Ready() {
+			http.Error(w, "Not ready: waiting for every collector's first refresh\n", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("Ready\n"))
+	})
+	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost && r.Method != http.MethodPut {
+			w.Header().Set("Allow", "POST, PUT")
+			http.Error(w, "Use POST to reload the configuration\n", http.StatusMethodNotAllowed)
+			return
+		}
+		if err := o.Reload(); err != nil {
+			http.Error(w, "Reload failed, the previous configuration keeps running: "+config.Redact(err.Error())+"\n", http.StatusInternalServerError)
+			return
+		}
+		w.Write([]byte("Configuration reloaded\n"))
+	})
+	mux.HandleFunc("/", landingHandler(o))
+	return mux
+}
+
+var textFormat = expfmt.NewFormat(expfmt.TypeTextPlain)
+
+// metricsHandler writes the exporter's own metrics (gathered per scrape;
+// a few dozen series) followed by the collectors' body rendered at refresh
+// time. With gzip, each part is its own gzip member: a multi-member stream is
+// valid gzip, so the large part is compressed once per refresh, not per scrape.
+func metricsHandler(o Options) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fams, err := o.Self.Gather()
+		if err != nil {
+			o.Logger.Warn("gathering the exporter's own metrics", "err", err)
+		}
+		var self bytes.Buffer
+		enc := expfmt.NewEncoder(&self, textFormat)
+		for _, f := range fams {
+			if err := enc.Encode(f); err != nil {
+				http.Error(w, "encoding metrics: "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		body := o.Source.Rendered()
+		w.Header().Set("Content-Type", string(textFormat))
+		if acceptsGzip(r) {
+			w.Header().Set("Content-Encoding", "gzip")
+			zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+			zw.Write(self.Bytes())
+			zw.Close()
+			w.Write(body.Gzip)
+			return
+		}
+		w.Write(self.Bytes())
+		w.Write(body.Text)
+	})
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.TrimSpace(q) != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+//go:embed landing.html
+var landingHTML string
+
+var landingTemplate = template.Must(template.New("landing").Funcs(template.FuncMap{
+	"ago": func(now, t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		d := now.Sub(t).Round(time.Second)
+		if d < 0 {
+			return "in " + (-d).String()
+		}
+		return d.String() + " ago"
+	},
+	"stamp": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	},
+}).Parse(landingHTML))
+
+func landingHandler(o Options) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		statuses := o.Source.Statuses()
+		// Errors and notes were redacted when recorded; redact again in case
+		// a secret was added since.
+		for i := range statuses {
+			statuses[i].LastError = config.Redact(statuses[i].LastError)
+			for j := range statuses[i].Notes {
+				statuses[i].Notes[j] = config.Redact(statuses[i].Notes[j])
+			}
+		}
+		data := struct {
+			Version, TelemetryPath, ConfigFile string
+			Now                                time.Time
+			Ready                              bool
+			Series                             int
+			Statuses                           []scheduler.Status
+		}{o.Version, o.TelemetryPath, o.ConfigFile, o.Now(), o.Source.Ready(), o.Source.Rendered().Series, statuses}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := landingTemplate.Execute(w, data); err != nil {
+			o.Logger.Error("rendering the landing page", "err", err)
+		}
+	}
+}
