@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -57,7 +58,7 @@ func New(opts Options, st *store.Store) *Exporter {
 	return &Exporter{
 		opts:      opts,
 		store:     st,
-		Scheduler: scheduler.New(opts.Logger),
+		Scheduler: scheduler.New(opts.Logger, opts.Now),
 		success: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sre_config_last_reload_successful",
 			Help: "1 if the last configuration load or reload succeeded, 0 if it failed (the previous configuration keeps running).",
@@ -137,7 +138,7 @@ func (e *Exporter) build() (*config.Config, []scheduler.Instance, *snapshot.Snap
 // collector's settings and contacts no upstream, so --config.check uses it
 // too (with observer nil).
 func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled func(string) bool, observer func(string) upstream.Observer, now func() time.Time) ([]scheduler.Instance, error) {
-	catalogFP, _ := yaml.Marshal(cfg.Catalog)
+	catalogFP, _ := json.Marshal(cfg.Catalog)
 	var out []scheduler.Instance
 	for _, cc := range cfg.Collectors {
 		kind, ok := collectors.Lookup(cc.Kind)

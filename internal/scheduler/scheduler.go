@@ -69,11 +69,15 @@ type Scheduler struct {
 }
 
 // New returns an idle scheduler; register it with a prometheus.Registerer
-// to export the collectors' health.
-func New(logger *slog.Logger) *Scheduler {
+// to export the collectors' health. now is the clock snapshots are computed
+// at (time.Now outside tests).
+func New(logger *slog.Logger, now func() time.Time) *Scheduler {
+	if now == nil {
+		now = time.Now
+	}
 	s := &Scheduler{
 		logger:   logger,
-		now:      time.Now,
+		now:      now,
 		runners:  map[string]*runner{},
 		labelled: map[string]*snapshot.Snapshot{},
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{

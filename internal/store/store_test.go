@@ -1,0 +1,111 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func TestRecordsAndCursorsSurviveReopening(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	st, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update("jira/ops", func(tx *Tx) error {
+		if changed, err := tx.PutRecord("incident", "OPS-1", map[string]int{"a": 1}); err != nil || !changed {
+			t.Errorf("first put: changed=%v err=%v", changed, err)
+		}
+		if changed, _ := tx.PutRecord("incident", "OPS-1", map[string]int{"a": 1}); changed {
+			t.Error("putting the same bytes again reported a change")
+		}
+		return tx.SetCursor("updated", "2026-11-01T10:00:00Z")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	st, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.View("jira/ops", func(tx *Tx) error {
+		var v map[string]int
+		if ok, err := tx.GetRecord("incident", "OPS-1", &v); !ok || err != nil || v["a"] != 1 {
+			t.Errorf("record after reopen: %v %v %v", v, ok, err)
+		}
+		if got := tx.Cursor("updated"); got != "2026-11-01T10:00:00Z" {
+			t.Errorf("cursor after reopen = %q", got)
+		}
+		if n := tx.CountRecords("incident"); n != 1 {
+			t.Errorf("%d records", n)
+		}
+		return nil
+	})
+	// A collector that never wrote sees an empty bucket, not an error.
+	if err := st.View("github/none", func(tx *Tx) error {
+		if tx.Cursor("x") != "" || tx.CountRecords("incident") != 0 {
+			t.Error("empty collector is not empty")
+		}
+		return tx.ForEachRecord("incident", func(string, []byte) error { t.Error("record in empty collector"); return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenRefusesFilesItDidNotWrite(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name  string
+		setup func(path string)
+		want  string
+	}{
+		{
+			name:  "a text file is not a store",
+			setup: func(p string) { os.WriteFile(p, []byte(strings.Repeat("not a database\n", 500)), 0o600) },
+			want:  "not a usable store file (corrupt or foreign)",
+		},
+		{
+			name: "a bbolt file of another program is refused",
+			setup: func(p string) {
+				db, _ := bolt.Open(p, 0o600, nil)
+				db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("other-app")); return err })
+				db.Close()
+			},
+			want: "a bbolt file written by another program",
+		},
+		{
+			name: "a store of a newer format is refused",
+			setup: func(p string) {
+				db, _ := bolt.Open(p, 0o600, nil)
+				db.Update(func(tx *bolt.Tx) error {
+					b, _ := tx.CreateBucket(metaBucket)
+					b.Put(keyMagic, []byte(formatMagic))
+					return b.Put(keyVersion, []byte("99"))
+				})
+				db.Close()
+			},
+			want: `format version "99", this exporter reads version 1`,
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, string(rune('a'+i))+".db")
+			tt.setup(path)
+			before, _ := os.ReadFile(path)
+			_, err := Open(path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("error = %v, want one naming %s and saying %q", err, path, tt.want)
+			}
+			after, _ := os.ReadFile(path)
+			if string(before) != string(after) {
+				t.Error("the refused file was modified")
+			}
+		})
+	}
+}

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sre-value/sre-value-exporter/internal/scheduler"
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+)
+
+type fixedSource struct{ r *snapshot.Rendered }
+
+func (f fixedSource) Statuses() []scheduler.Status { return nil }
+func (f fixedSource) Ready() bool                  { return true }
+func (f fixedSource) Rendered() *snapshot.Rendered { return f.r }
+
+// buildSnapshot makes n series shaped like the incident figures: a few
+// families, bounded labels, a window label.
+func buildSnapshot(tb testing.TB, n int) *snapshot.Snapshot {
+	b := snapshot.NewBuilder()
+	windows := []string{"7d", "30d", "90d"}
+	for i := 0; i < n; i++ {
+		b.Gauge(fmt.Sprintf("sre_bench_family_%d", i%10), "Benchmark series.", float64(i),
+			"team", fmt.Sprintf("team-%d", i/30%100), "service", fmt.Sprintf("service-%d", i/3), "window", windows[i%3])
+	}
+	s, err := b.Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}
+
+// BenchmarkScrape measures one /metrics request served from the snapshot
+// rendered at refresh time, with the exporter's own metrics gathered live.
+func BenchmarkScrape(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		snap := buildSnapshot(b, n)
+		rendered, err := snap.Render()
+		if err != nil {
+			b.Fatal(err)
+		}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector())
+		h := Handler(Options{TelemetryPath: "/metrics", Self: reg, Source: fixedSource{rendered}, Logger: slog.New(slog.DiscardHandler)})
+		for _, enc := range []string{"identity", "gzip"} {
+			b.Run(fmt.Sprintf("series=%d/encoding=%s", n, enc), func(b *testing.B) {
+				req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+				req.Header.Set("Accept-Encoding", enc)
+				b.ReportAllocs()
+				b.SetBytes(int64(len(rendered.Text)))
+				for b.Loop() {
+					h.ServeHTTP(&discard{h: http.Header{}}, req)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkRenderAtRefresh is the cost paid once per refresh instead of
+// per scrape: merging in the collector label and rendering text and gzip.
+func BenchmarkRenderAtRefresh(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		snap := buildSnapshot(b, n)
+		b.Run(fmt.Sprintf("series=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m, err := snapshot.Merge([]snapshot.Source{{Snapshot: snap, LabelName: "collector", LabelValue: "bench"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := m.Render(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
