@@ -76,7 +76,6 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	log = log.With("collector", deps.Name(), "kind", Kind)
 	c := &Collector{deps: deps, cfg: cfg, log: log}
 	c.source = tabular.Source{Location: cfg.Source, BaseDir: deps.BaseDir}
 	if c.source.IsURL() {
