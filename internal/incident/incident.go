@@ -198,6 +198,8 @@ var (
 	AcknowledgeBuckets = []float64{60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400}
 )
 
+var severitySeparators = strings.NewReplacer("-", "", "_", "", " ", "")
+
 // NormaliseSeverity maps common severity and priority spellings to sev1..sev5
 // (sev1 most severe); anything else becomes "unknown". Sources with their own
 // scheme configure an explicit map first.
@@ -209,7 +211,7 @@ func NormaliseSeverity(v string, explicit map[string]string) string {
 		return s
 	}
 	k := strings.ToLower(strings.TrimSpace(v))
-	k = strings.NewReplacer("-", "", "_", "", " ", "").Replace(k)
+	k = severitySeparators.Replace(k)
 	switch k {
 	case "sev1", "s1", "p1", "severity1", "critical", "highest", "blocker", "sev0", "s0", "p0":
 		return "sev1"
