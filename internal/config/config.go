@@ -127,7 +127,8 @@ func Parse(file string, data []byte) (*Config, error) {
 			c.RefreshInterval = cfg.Global.RefreshInterval
 		}
 		if c.Timeout == 0 {
-			c.Timeout = cfg.Global.Timeout
+			// An inherited timeout never outlasts the collector's own interval.
+			c.Timeout = min(cfg.Global.Timeout, c.RefreshInterval)
 		}
 		if time.Duration(c.RefreshInterval) < time.Second {
 			return nil, d.errAt(c.Line, c.Field()+".refresh_interval", "must be at least 1s")

@@ -103,6 +103,13 @@ func TestParseAppliesDefaultsFromGlobal(t *testing.T) {
 	if got := time.Duration(cfg.Collectors[1].Timeout); got != 30*time.Second {
 		t.Errorf("own timeout = %s, want 30s", got)
 	}
+	cfg, err = Parse("cfg.yml", []byte("collectors:\n  - {kind: records, name: a, refresh_interval: 1m}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Duration(cfg.Collectors[0].Timeout); got != time.Minute {
+		t.Errorf("inherited timeout with a 1m interval = %s, want it capped at 1m", got)
+	}
 }
 
 type secretSettings struct {
