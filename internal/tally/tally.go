@@ -29,8 +29,39 @@ type Tally struct {
 }
 
 type counted struct {
-	Labels string  `json:"l"`
-	Value  float64 `json:"v"`
+	Labels string
+	Value  float64
+}
+
+// storedEvent is how a counted event is saved. Its labels are a list
+// because sep is not valid UTF-8, which JSON would replace with U+FFFD;
+// Legacy reads events saved as one joined string before that was fixed.
+type storedEvent struct {
+	Labels []string `json:"ls,omitempty"`
+	Legacy string   `json:"l,omitempty"`
+	Value  float64  `json:"v"`
+}
+
+func (c counted) MarshalJSON() ([]byte, error) {
+	var labels []string
+	if c.Labels != "" {
+		labels = strings.Split(c.Labels, sep)
+	}
+	return json.Marshal(storedEvent{Labels: labels, Value: c.Value})
+}
+
+func (c *counted) UnmarshalJSON(data []byte) error {
+	var s storedEvent
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	c.Value = s.Value
+	if s.Labels != nil {
+		c.Labels = strings.Join(s.Labels, sep)
+	} else {
+		c.Labels = strings.ReplaceAll(s.Legacy, "\ufffd", sep)
+	}
+	return nil
 }
 
 const sep = "\xff"
