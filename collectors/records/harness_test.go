@@ -156,8 +156,8 @@ func snap(t *testing.T, c *Collector) *snapshot.Snapshot {
 	return s
 }
 
-// samples renders the series of the families whose names start with one of
-// prefixes, one "name{labels} value" a line, values in plain decimal so the
+// samples renders the series that start with one of prefixes (a name, or a
+// name and the first labels), one "name{labels} value" a line, values in plain decimal so the
 // expectations read like the hand computation.
 func samples(t *testing.T, s *snapshot.Snapshot, prefixes ...string) string {
 	t.Helper()
@@ -170,10 +170,9 @@ func samples(t *testing.T, s *snapshot.Snapshot, prefixes ...string) string {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		name := line[:strings.IndexAny(line, "{ ")]
 		keep := false
 		for _, p := range prefixes {
-			if strings.HasPrefix(name, p) {
+			if strings.HasPrefix(line, p) {
 				keep = true
 			}
 		}
