@@ -147,13 +147,26 @@ func (t *Tally) Save(tx *store.Tx) error {
 	if err != nil || b == nil {
 		return fmt.Errorf("tally %s: cannot save in a read-only transaction: %v", t.name, err)
 	}
+	// Keys go in sorted: bbolt splits nodes only at commit, so many puts in
+	// random order make each insert move the whole node (quadratic).
+	ids := make([]string, 0, len(t.dirty))
 	for id := range t.dirty {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
 		data, _ := json.Marshal(t.seen[id])
 		if err := b.Put([]byte("e:"+id), data); err != nil {
 			return err
 		}
 	}
-	for key, v := range t.totals {
+	keys := make([]string, 0, len(t.totals))
+	for key := range t.totals {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		v := t.totals[key]
 		// bbolt keeps the value slice until commit, so each Put needs its own.
 		buf := make([]byte, 8)
 		binary.BigEndian.PutUint64(buf, math.Float64bits(v))
