@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,8 +141,9 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 		return collectors.WithReason(collectors.ReasonStore, err)
 	}
 	prevVersion := ""
+	sameSettings := false
 	if fp, v, ok := strings.Cut(stored, "|"); ok && fp == t.fingerprint {
-		prevVersion = v
+		prevVersion, sameSettings = v, true
 	}
 
 	tbl, unchanged, err := t.source.Read(ctx, prevVersion)
@@ -180,6 +182,9 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 		rows = append(rows, parsedRow{id: id, row: row})
 	}
 	c.logInvalid(t, invalid)
+	// Stored in key order: bbolt inserts in random order are quadratic
+	// within one transaction.
+	sort.Slice(rows, func(i, j int) bool { return rows[i].id < rows[j].id })
 
 	changed := tbl.Modified
 	if changed.IsZero() {
@@ -197,13 +202,21 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 		}
 		counters := newTallies(tx, c.deps.Catalog)
 		for _, r := range rows {
-			if _, err := tx.PutRecord(kind, r.id, r.row); err != nil {
+			changed, err := tx.PutRecord(kind, r.id, r.row)
+			if err != nil {
 				return err
 			}
 			delete(gone, r.id)
-			t.schema.count(counters, r.id, r.row)
+			// A row stored unchanged was counted when it was stored, in the
+			// same transaction; skipping it spares loading every tally when
+			// a sheet is re-published without edits. New settings (or a new
+			// format version) count every row again, which the tallies
+			// absorb, so a counter added later still sees old rows.
+			if changed || !sameSettings {
+				t.schema.count(counters, r.id, r.row)
+			}
 		}
-		for id := range gone {
+		for _, id := range sortedKeys(gone) {
 			if err := tx.DeleteRecord(kind, id); err != nil {
 				return err
 			}
