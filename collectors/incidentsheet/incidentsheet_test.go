@@ -342,7 +342,7 @@ func TestInvalidRowsAreSkippedCountedLoggedAndNoted(t *testing.T) {
 		"sre_incidentsheet_invalid_rows", "sre_incidents_opened_total")
 
 	// Each skipped row is logged with its file, line and column.
-	wantLog := `level=WARN msg="skipping an incident row" collector=ops kind=incidentsheet file=invalid.csv line=6 column=resolved reason="\"2025-06-29T09:00:00Z\" is before opened \"2025-06-29T10:00:00Z\""`
+	wantLog := `level=WARN msg="skipping an incident row" file=invalid.csv line=6 column=resolved reason="\"2025-06-29T09:00:00Z\" is before opened \"2025-06-29T10:00:00Z\""`
 	if !strings.Contains(e.logs.String(), wantLog) {
 		t.Errorf("log lacks\n%s\ngot:\n%s", wantLog, e.logs.String())
 	}
