@@ -4,20 +4,23 @@ import (
 	"context"
 	"errors"
 	"net"
+
+	"github.com/sre-value/sre-value-exporter/internal/upstream"
 )
 
-// Reasons used in sre_collector_errors_total{reason}; a bounded set.
+// Reasons used in sre_collector_errors_total{reason}; a bounded set. The
+// upstream ones are defined by the HTTP layer that classifies them.
 const (
-	ReasonTimeout     = "timeout"
-	ReasonRateLimited = "rate_limited"
-	ReasonAuth        = "auth"
-	ReasonServer      = "server_error"
-	ReasonClient      = "client_error"
-	ReasonDecode      = "decode"
-	ReasonNetwork     = "network"
+	ReasonTimeout     = upstream.ReasonTimeout
+	ReasonRateLimited = upstream.ReasonRateLimited
+	ReasonAuth        = upstream.ReasonAuth
+	ReasonServer      = upstream.ReasonServer
+	ReasonClient      = upstream.ReasonClient
+	ReasonDecode      = upstream.ReasonDecode
+	ReasonNetwork     = upstream.ReasonNetwork
+	ReasonOther       = upstream.ReasonOther
 	ReasonInvalidData = "invalid_data"
 	ReasonStore       = "store"
-	ReasonOther       = "other"
 )
 
 // Reasoned is implemented by errors that know their reason.

@@ -16,7 +16,7 @@ import (
 )
 
 // Reasons an upstream call failed, as used in
-// sre_collector_errors_total{reason}; the same values as in collectors.
+// sre_collector_errors_total{reason}; collectors re-exports them.
 const (
 	ReasonTimeout     = "timeout"
 	ReasonRateLimited = "rate_limited"
