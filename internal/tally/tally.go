@@ -17,15 +17,22 @@ import (
 	"sort"
 	"strings"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/sre-value/sre-value-exporter/internal/store"
 )
 
-// Tally is one counter family's state, loaded from and saved to the store.
+// Tally is one counter family's state within one store transaction. Totals
+// are loaded up front; events are looked up one at a time as they are
+// observed, so a sync that touches a few rows does not decode every event
+// ever counted.
 type Tally struct {
 	name   string
-	seen   map[string]counted // event ID -> what was counted
+	bucket *bolt.Bucket       // nil in a read-only view of an empty tally
+	seen   map[string]counted // events looked up or changed in this transaction
 	totals map[string]float64 // label key -> total
 	dirty  map[string]bool    // event IDs changed since load
+	err    error              // first corrupt event met, returned by Save
 }
 
 type counted struct {
@@ -66,57 +73,70 @@ func (c *counted) UnmarshalJSON(data []byte) error {
 
 const sep = "\xff"
 
-// Load reads the tally name from the collector's transaction.
+// Load opens the tally name in the collector's transaction; the Tally is
+// only valid inside that transaction.
 func Load(tx *store.Tx, name string) (*Tally, error) {
-	t := &Tally{name: name, seen: map[string]counted{}, totals: map[string]float64{}, dirty: map[string]bool{}}
 	b, err := tx.Bucket("tally:" + name)
 	if err != nil {
 		return nil, fmt.Errorf("tally %s: %w", name, err)
 	}
-	if b == nil {
-		return t, nil
-	}
-	err = b.ForEach(func(k, v []byte) error {
-		key := string(k)
-		switch {
-		case strings.HasPrefix(key, "t:"):
-			if len(v) != 8 {
-				return fmt.Errorf("tally %s: total %q is corrupt", name, key)
-			}
-			t.totals[key[2:]] = math.Float64frombits(binary.BigEndian.Uint64(v))
-		case strings.HasPrefix(key, "e:"):
-			var c counted
-			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("tally %s: event %q is corrupt: %w", name, key, err)
-			}
-			t.seen[key[2:]] = c
-		}
-		return nil
-	})
-	return t, err
-}
-
-// Totals reads only the totals of tally name, for building a snapshot.
-func LoadTotals(tx *store.Tx, name string) ([]Total, error) {
-	t := &Tally{name: name, totals: map[string]float64{}}
-	b, err := tx.Bucket("tally:" + name)
-	if err != nil || b == nil {
+	t := &Tally{name: name, bucket: b, seen: map[string]counted{}, totals: map[string]float64{}, dirty: map[string]bool{}}
+	if err := t.loadTotals(); err != nil {
 		return nil, err
 	}
-	c := b.Cursor()
+	return t, nil
+}
+
+func (t *Tally) loadTotals() error {
+	if t.bucket == nil {
+		return nil
+	}
+	c := t.bucket.Cursor()
 	for k, v := c.Seek([]byte("t:")); k != nil && strings.HasPrefix(string(k), "t:"); k, v = c.Next() {
 		if len(v) != 8 {
-			return nil, fmt.Errorf("tally %s: total %q is corrupt", name, k)
+			return fmt.Errorf("tally %s: total %q is corrupt", t.name, k)
 		}
 		t.totals[string(k[2:])] = math.Float64frombits(binary.BigEndian.Uint64(v))
 	}
+	return nil
+}
+
+// LoadTotals reads only the totals of tally name, for building a snapshot.
+func LoadTotals(tx *store.Tx, name string) ([]Total, error) {
+	t, err := Load(tx, name)
+	if err != nil {
+		return nil, err
+	}
 	return t.Totals(), nil
+}
+
+// lookup returns what was counted for event id so far.
+func (t *Tally) lookup(id string) (counted, bool) {
+	if c, ok := t.seen[id]; ok {
+		return c, true
+	}
+	if t.bucket == nil {
+		return counted{}, false
+	}
+	v := t.bucket.Get([]byte("e:" + id))
+	if v == nil {
+		return counted{}, false
+	}
+	var c counted
+	if err := json.Unmarshal(v, &c); err != nil {
+		if t.err == nil {
+			t.err = fmt.Errorf("tally %s: event %q is corrupt: %w", t.name, id, err)
+		}
+		return counted{}, false
+	}
+	t.seen[id] = c
+	return c, true
 }
 
 // Observe counts event id with value under labels (name/value pairs), once;
 // a later, larger value for the same event adds the difference.
 func (t *Tally) Observe(id string, value float64, labels ...string) {
-	prev, ok := t.seen[id]
+	prev, ok := t.lookup(id)
 	if ok {
 		if value <= prev.Value {
 			return
@@ -143,6 +163,9 @@ func (t *Tally) Touch(labels ...string) {
 
 // Save writes what changed since Load.
 func (t *Tally) Save(tx *store.Tx) error {
+	if t.err != nil {
+		return t.err
+	}
 	b, err := tx.Bucket("tally:" + t.name)
 	if err != nil || b == nil {
 		return fmt.Errorf("tally %s: cannot save in a read-only transaction: %v", t.name, err)
