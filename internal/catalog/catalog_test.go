@@ -1,0 +1,59 @@
+package catalog
+
+import "testing"
+
+func TestLookupsMapEachSourcesNamesToOneCanonicalName(t *testing.T) {
+	c := &Catalog{
+		Teams: []Team{
+			{Name: "payments", Aliases: []string{"Payments Engineering", "jira:PAY", "slack:#payments-eng"}},
+			{Name: "checkout", Aliases: []string{"github:team:checkout"}},
+		},
+		Services: []Service{{Name: "checkout-api", Team: "checkout", Aliases: []string{"Checkout API", "pagerduty:PXYZ123"}}},
+	}
+	if err := c.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, got, want string
+	}{
+		{"a canonical name matches in any case", c.Team("csv", " Payments "), "payments"},
+		{"a plain alias matches from any source", c.Team("csv", "payments engineering"), "payments"},
+		{"a source alias matches from its source", c.Team("jira", "PAY"), "payments"},
+		{"a source alias does not match from another source", c.Team("github", "PAY"), Unknown},
+		{"a Slack channel matches with or without #", c.Team("slack", "payments-eng"), "payments"},
+		{"an unknown value becomes unknown, keeping cardinality bounded", c.Team("csv", "Marketing"), Unknown},
+		{"an empty value is unknown", c.Team("csv", ""), Unknown},
+		{"a service alias matches", c.Service("csv", "Checkout API"), "checkout-api"},
+		{"a PagerDuty service id matches its alias", c.Service("pagerduty", "PXYZ123"), "checkout-api"},
+		{"a service's owner comes from the catalog", c.Owner("checkout-api"), "checkout"},
+		{"an unknown service has an unknown owner", c.Owner("nope"), Unknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAnEmptyCatalogPassesValuesThroughAsSlugs(t *testing.T) {
+	c := &Catalog{}
+	if err := c.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Team("slack", "#Payments Eng"); got != "payments-eng" {
+		t.Errorf("Team = %q", got)
+	}
+	if got := Slug("  !!  "); got != Unknown {
+		t.Errorf("Slug of punctuation = %q", got)
+	}
+}
+
+func TestCompileRefusesTheReservedName(t *testing.T) {
+	c := &Catalog{Teams: []Team{{Name: Unknown, Line: 3}}}
+	err := c.Compile()
+	if err == nil || err.Error() != `line 3: catalog.teams[0].name: "unknown" is reserved for values the catalog does not know` {
+		t.Errorf("error = %v", err)
+	}
+}
