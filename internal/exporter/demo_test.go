@@ -35,7 +35,7 @@ func demoMetrics(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	exp := New(Options{ConfigFile: "../../examples/demo/config.yml", Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return demoNow }}, st)
+	exp := New(Options{ConfigFile: demoCopy(t), Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return demoNow }}, st)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := exp.Start(ctx); err != nil {
@@ -49,6 +49,32 @@ func demoMetrics(t testing.TB) []byte {
 		}
 	}
 	return exp.Scheduler.Rendered().Text
+}
+
+// demoCopy copies the demo folder with fixed modification times (they are
+// exported as "last changed" timestamps) and returns its config file.
+func demoCopy(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir("../../examples/demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mtime := demoNow.Add(-24 * time.Hour)
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join("../../examples/demo", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, e.Name())
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "config.yml")
 }
 
 func TestDemoMetricsMatchTheGoldenFile(t *testing.T) {

@@ -43,7 +43,7 @@ func TestARealPrometheusScrapesTheDemo(t *testing.T) {
 	}
 	defer st.Close()
 	logger := slog.New(slog.DiscardHandler)
-	exp := New(Options{ConfigFile: "../../examples/demo/config.yml", Logger: logger, Now: func() time.Time { return demoNow }}, st)
+	exp := New(Options{ConfigFile: demoCopy(t), Logger: logger, Now: func() time.Time { return demoNow }}, st)
 	reg := prometheus.NewRegistry()
 	if err := exp.Register(reg); err != nil {
 		t.Fatal(err)
