@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"fmt"
 	"io"
 	"log/slog"
@@ -153,6 +155,9 @@ func serveMetrics(o serveOptions) int {
 	}
 	if err := exp.Start(ctx); err != nil {
 		logger.Error("cannot load the configuration", "err", config.Redact(err.Error()))
+		if errors.Is(err, fs.ErrNotExist) {
+			logger.Info("to try the exporter without a configuration of your own, run `make run` or pass --config.file examples/demo/config.yml")
+		}
 		return 1
 	}
 	defer exp.Scheduler.Stop()
