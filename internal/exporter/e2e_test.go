@@ -125,6 +125,9 @@ func TestARealPrometheusScrapesTheDemo(t *testing.T) {
 		{`count(sre_team_info)`, 8},
 	}
 	for _, c := range checks {
+		if c.want == 0 {
+			t.Errorf("%s: the demo should give a non-zero figure to compare", c.query)
+		}
 		got, ok := query(c.query)
 		t.Logf("%s = %v (want %v)", c.query, got, c.want)
 		if !ok || fmt.Sprintf("%.6g", got) != fmt.Sprintf("%.6g", c.want) {

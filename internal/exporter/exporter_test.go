@@ -133,7 +133,7 @@ func newHarness(t *testing.T, dir, cfg string) *harness {
 	}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(h.logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.exp = New(Options{ConfigFile: h.cfgPath, Logger: logger}, h.st)
-	h.reg = prometheus.NewRegistry()
+	h.reg = prometheus.NewPedanticRegistry()
 	if err := h.exp.Register(h.reg); err != nil {
 		t.Fatal(err)
 	}

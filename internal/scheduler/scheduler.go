@@ -261,9 +261,11 @@ func (s *Scheduler) publish() error {
 	return nil
 }
 
-// Describe implements prometheus.Collector (unchecked: the set of
-// collectors changes on reload).
+// Describe implements prometheus.Collector.
 func (s *Scheduler) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{upDesc, lastSuccessDesc, durationDesc, seriesDesc, intervalDesc} {
+		ch <- d
+	}
 	s.errors.Describe(ch)
 	s.requests.Describe(ch)
 	s.quota.Describe(ch)
