@@ -8,9 +8,11 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -97,9 +99,11 @@ func metricsHandler(o Options) http.Handler {
 		w.Header().Set("Content-Type", string(textFormat))
 		if acceptsGzip(r) {
 			w.Header().Set("Content-Encoding", "gzip")
-			zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+			zw := gzipWriters.Get().(*gzip.Writer)
+			zw.Reset(w)
 			zw.Write(self.Bytes())
 			zw.Close()
+			gzipWriters.Put(zw)
 			w.Write(body.Gzip)
 			return
 		}
@@ -107,6 +111,13 @@ func metricsHandler(o Options) http.Handler {
 		w.Write(body.Text)
 	})
 }
+
+// gzipWriters are reused across scrapes: a gzip.Writer allocates about a
+// megabyte of state.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
 
 func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
