@@ -16,6 +16,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
@@ -49,7 +50,10 @@ type Deps struct {
 	Store    *store.Store
 	Logger   *slog.Logger
 	Observer upstream.Observer
-	Now      func() time.Time
+	// Claims are the custom metric families of the whole configuration,
+	// shared by every collector built from it (nil: a private set).
+	Claims *metrics.Claims
+	Now    func() time.Time
 }
 
 // Name is the instance name, unique across the config.

@@ -32,6 +32,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/demo"
 	"github.com/sre-value/sre-value-exporter/internal/exporter"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	sreweb "github.com/sre-value/sre-value-exporter/internal/web"
 )
@@ -145,7 +146,7 @@ func serveMetrics(o serveOptions) int {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		versioncollector.NewCollector("sre"),
+		versioncollector.NewCollector(metrics.Namespace),
 		promcollectors.NewGoCollector(),
 		promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}),
 	)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/incident"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
@@ -214,9 +215,9 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 		if err != nil || !found {
 			return err
 		}
-		b.Gauge("sre_incidentsheet_invalid_rows", "Rows of the incident sheet skipped at its last read (bad or missing cells, duplicate ids); the landing page lists them.", float64(st.Invalid))
+		b.Gauge(metrics.IncidentSheetInvalidRows, float64(st.Invalid))
 		if !st.Modified.IsZero() {
-			b.Gauge("sre_incidentsheet_last_modified_timestamp_seconds", "When the incident sheet last changed (file modification time or Last-Modified), to spot a sheet nobody updates.", float64(st.Modified.Unix()))
+			b.Gauge(metrics.IncidentSheetLastModified, float64(st.Modified.Unix()))
 		}
 		return nil
 	})

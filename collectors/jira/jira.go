@@ -17,6 +17,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/incident"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
@@ -120,7 +121,7 @@ func newCollector(deps collectors.Deps, tweak func(*upstream.Options)) (*Collect
 func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), source, now, func(tx *store.Tx, b *snapshot.Builder) error {
 		if t, err := time.Parse(time.RFC3339Nano, tx.Cursor(cursorFullResync)); err == nil {
-			b.Gauge("sre_jira_last_full_resync_timestamp_seconds", "When the last full reconciliation of the JQL's issues (which removes deleted and no longer matching issues) finished.", float64(t.Unix()))
+			b.Gauge(metrics.JiraLastFullResync, float64(t.Unix()))
 		}
 		return nil
 	})

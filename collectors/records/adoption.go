@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/window"
@@ -54,7 +55,7 @@ func (adoptionSchema) parse(r tabular.Record) (any, []string, error) {
 }
 
 func (adoptionSchema) count(*tallies, string, any) {}
-func (adoptionSchema) counters() []counterSpec     { return nil }
+func (adoptionSchema) counters() []*metrics.Family { return nil }
 func (adoptionSchema) aggregateKey() string        { return "adoption" }
 
 func (adoptionSchema) newAggregator(now time.Time, cat *catalog.Catalog) aggregator {
@@ -84,14 +85,14 @@ func (a *adoptionAggregator) add(data []byte) error {
 }
 
 func (a *adoptionAggregator) emit(b *snapshot.Builder) {
-	adoptions := window.NewSum(a.now, "sre_practice_adoptions_in_window", "Practices adopted (adopted = yes, with a date) in the window, by team and practice.")
+	adoptions := window.NewSum(a.now, metrics.PracticeAdoptionsInWindow)
 	for _, key := range sortedKeys(a.latest) {
 		r, labels := a.latest[key], a.labels[key]
-		b.Gauge("sre_practice_adopted", "Whether the team (or the service, \"none\" for team-wide practices) has adopted the practice: 1 yes, 0 no; avg() is the adoption rate.", boolValue(r.Adopted), labels...)
+		b.Gauge(metrics.PracticeAdopted, boolValue(r.Adopted), labels...)
 		team, practice := labels[1], labels[5]
 		adoptions.Touch("team", team, "practice", practice)
 		if r.Adopted && r.Date != 0 {
-			b.Gauge("sre_practice_adopted_timestamp_seconds", "When the practice was adopted, where the table gives a date.", float64(r.Date), labels...)
+			b.Gauge(metrics.PracticeAdoptedAt, float64(r.Date), labels...)
 			adoptions.Add(fromUnix(r.Date), 1, "team", team, "practice", practice)
 		}
 	}

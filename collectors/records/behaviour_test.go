@@ -367,7 +367,7 @@ func TestBadSettingsNameTheFieldAndLine(t *testing.T) {
 		{
 			name:   "a custom metric cannot take a built-in name",
 			tables: "- type: custom\n  source: c.csv\n  metrics:\n    - {name: sre_events_total, type: counter}",
-			want:   `config.yml:19: collectors[0].tables[0].metrics[0].name: "sre_events_total" is a metric the records collector already exports`,
+			want:   `config.yml:19: collectors[0].tables[0].metrics[0].name: "sre_events_total" is a metric the exporter already exports (a counter); choose another name`,
 		},
 		{
 			name:   "a custom label name must be valid",

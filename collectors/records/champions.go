@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 )
@@ -48,7 +49,7 @@ func (championsSchema) parse(r tabular.Record) (any, []string, error) {
 }
 
 func (championsSchema) count(*tallies, string, any) {}
-func (championsSchema) counters() []counterSpec     { return nil }
+func (championsSchema) counters() []*metrics.Family { return nil }
 func (championsSchema) aggregateKey() string        { return "champions" }
 
 func (championsSchema) newAggregator(now time.Time, cat *catalog.Catalog) aggregator {
@@ -87,6 +88,6 @@ func (a *championsAggregator) add(data []byte) error {
 
 func (a *championsAggregator) emit(b *snapshot.Builder) {
 	for _, team := range sortedKeys(a.active) {
-		b.Gauge("sre_champions_active", "Distinct reliability champions active now in the team (since <= now < until); 0 for catalog teams without one.", float64(len(a.active[team])), "team", team)
+		b.Gauge(metrics.ChampionsActive, float64(len(a.active[team])), "team", team)
 	}
 }

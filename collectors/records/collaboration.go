@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/window"
@@ -47,26 +48,26 @@ func (collaborationSchema) parse(r tabular.Record) (any, []string, error) {
 	return row, []string{day(date), kind, strings.ToLower(text(team))}, nil
 }
 
-var collaborationCounters = []counterSpec{
-	{"sre_collaborations_total", "Collaborations with product teams, by kind and team; each row counted once."},
-	{"sre_collaboration_participants_total", "Participants in collaborations, by kind and team."},
+var collaborationCounters = []*metrics.Family{
+	metrics.Collaborations,
+	metrics.CollaborationParticipants,
 }
 
 func (collaborationSchema) count(c *tallies, id string, row any) {
 	r := row.(collaborationRow)
 	labels := []string{"kind", r.Kind, "team", teamLabel(c.catalog, r.Team)}
-	c.observe(collaborationCounters[0].name, id, 1, labels...)
-	c.observe(collaborationCounters[1].name, id, float64(r.Participants), labels...)
+	c.Observe(collaborationCounters[0], id, 1, labels...)
+	c.Observe(collaborationCounters[1], id, float64(r.Participants), labels...)
 }
 
-func (collaborationSchema) counters() []counterSpec { return collaborationCounters }
-func (collaborationSchema) aggregateKey() string    { return "collaboration" }
+func (collaborationSchema) counters() []*metrics.Family { return collaborationCounters }
+func (collaborationSchema) aggregateKey() string        { return "collaboration" }
 
 func (collaborationSchema) newAggregator(now time.Time, cat *catalog.Catalog) aggregator {
 	return &collaborationAggregator{
 		catalog:        cat,
-		collaborations: window.NewSum(now, "sre_collaborations_in_window", "Collaborations dated in the window, by kind and team."),
-		participants:   window.NewSum(now, "sre_collaboration_participants_in_window", "Participants in collaborations dated in the window, by kind and team."),
+		collaborations: window.NewSum(now, metrics.CollaborationsInWindow),
+		participants:   window.NewSum(now, metrics.CollaborationParticipantsInWindow),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/window"
@@ -26,6 +27,10 @@ type customMetric struct {
 	// 7d/30d/90d windows.
 	DateColumn string `yaml:"date_column"`
 	Line       int    `yaml:",line" json:"-"`
+
+	// family and windowFamily are the metric's declarations, made once
+	// when the settings are validated.
+	family, windowFamily *metrics.Family
 }
 
 // customLabel takes a label's value from a column. Labels named team or
@@ -41,41 +46,17 @@ const emptyLabel = "none"
 // reservedLabels are added by the framework or the windows.
 var reservedLabels = []string{window.LabelName, "collector", "job", "instance"}
 
-// builtinMetricNames are every metric this collector emits by itself, so a
-// custom metric cannot take one of their names.
-func builtinMetricNames() map[string]bool {
-	names := map[string]bool{}
-	for _, n := range []string{
-		"sre_records_table_info", "sre_records_rows", "sre_records_invalid_rows", "sre_records_source_last_change_timestamp_seconds",
-		"sre_training_enrollments", "sre_training_completions", "sre_training_certifications", "sre_training_people_enrolled",
-		"sre_training_people_completed", "sre_training_enrollments_in_window", "sre_training_completions_in_window",
-		"sre_events_in_window", "sre_event_attendees_in_window", "sre_event_questions_in_window", "sre_events_recorded_in_window",
-		"sre_newsletter_issues_in_window", "sre_newsletter_recipients_in_window", "sre_newsletter_opens_in_window", "sre_newsletter_clicks_in_window",
-		"sre_survey_responses_in_window", "sre_survey_score_points_in_window", "sre_survey_latest_satisfaction_ratio",
-		"sre_survey_latest_responses", "sre_survey_latest_round_timestamp_seconds", "sre_champions_active",
-		"sre_savings_time_in_window_seconds", "sre_savings_money_in_window", "sre_savings_initiatives", "sre_savings_initiatives_in_window",
-		"sre_practice_adopted", "sre_practice_adopted_timestamp_seconds", "sre_practice_adoptions_in_window",
-		"sre_collaborations_in_window", "sre_collaboration_participants_in_window",
-		"sre_team_info", "sre_team_members", "sre_service_info",
-	} {
-		names[n] = true
-	}
-	for _, specs := range [][]counterSpec{eventCounters, newsletterCounters, savingsCounters, collaborationCounters} {
-		for _, s := range specs {
-			names[s.name] = true
-		}
-	}
-	return names
-}
-
 func windowName(m customMetric) string { return strings.TrimSuffix(m.Name, "_total") + "_in_window" }
 
-func validateCustom(ts tableSettings, field string, errAt func(int, string, string, ...any) error, taken map[string]string) ([]customMetric, error) {
+// validateCustom checks a custom table's metrics. taken holds the names
+// already defined by this collector's tables; claims those of the whole
+// configuration, so a name never clashes with a declared family or with
+// another collector's metric of a different type or labels.
+func validateCustom(ts tableSettings, field string, errAt func(int, string, string, ...any) error, taken map[string]string, claims *metrics.Claims, collectorField string) ([]customMetric, error) {
 	if len(ts.Metrics) == 0 {
 		return nil, errAt(ts.Line, field+".metrics", "required: a custom table defines at least one metric")
 	}
-	builtin := builtinMetricNames()
-	metrics := make([]customMetric, len(ts.Metrics))
+	out := make([]customMetric, len(ts.Metrics))
 	for i, m := range ts.Metrics {
 		mf := fmt.Sprintf("%s.metrics[%d]", field, i)
 		switch {
@@ -95,19 +76,6 @@ func validateCustom(ts tableSettings, field string, errAt func(int, string, stri
 				return nil, errAt(m.Line, mf+".name", "%q must not end in %s, which Prometheus reserves for histograms and info metrics", m.Name, suffix)
 			}
 		}
-		names := []string{m.Name}
-		if m.DateColumn != "" {
-			names = append(names, windowName(m))
-		}
-		for _, n := range names {
-			if builtin[n] {
-				return nil, errAt(m.Line, mf+".name", "%q is a metric the records collector already exports", n)
-			}
-			if prev, dup := taken[n]; dup {
-				return nil, errAt(m.Line, mf+".name", "%q is already defined by %s", n, prev)
-			}
-			taken[n] = mf
-		}
 		if m.Help == "" {
 			m.Help = fmt.Sprintf("Custom metric from records table %s.", ts.Name)
 		}
@@ -126,9 +94,29 @@ func validateCustom(ts tableSettings, field string, errAt func(int, string, stri
 			}
 			seen[l.Label] = true
 		}
-		metrics[i] = m
+		labels := make([]string, len(m.Labels))
+		for j, l := range m.Labels {
+			labels[j] = l.Label
+		}
+		m.family = metrics.Custom(m.Name, metrics.Type(m.Type), m.Help, labels)
+		families := []*metrics.Family{m.family}
+		if m.DateColumn != "" {
+			m.windowFamily = metrics.Custom(windowName(m), metrics.Gauge, m.Help+" Sum over rows dated in the window.", append(labels, metrics.WindowLabel))
+			families = append(families, m.windowFamily)
+		}
+		for _, f := range families {
+			if prev, dup := taken[f.Name]; dup {
+				return nil, errAt(m.Line, mf+".name", "%q is already defined by %s", f.Name, prev)
+			}
+			taken[f.Name] = mf
+			where := fmt.Sprintf("%s.%s (line %d)", collectorField, mf, m.Line)
+			if err := claims.Claim(f, where); err != nil {
+				return nil, errAt(m.Line, mf+".name", "%v", err)
+			}
+		}
+		out[i] = m
 	}
-	return metrics, nil
+	return out, nil
 }
 
 // customSchema reads the columns the metrics name; every row counts.
@@ -229,16 +217,16 @@ func (s *customSchema) count(c *tallies, id string, row any) {
 	r := row.(customRow)
 	for i, m := range s.metrics {
 		if m.Type == "counter" {
-			c.observe(m.Name, id, r.Values[i].Value, s.labels(c.catalog, m, r.Values[i].Labels)...)
+			c.Observe(m.family, id, r.Values[i].Value, s.labels(c.catalog, m, r.Values[i].Labels)...)
 		}
 	}
 }
 
-func (s *customSchema) counters() []counterSpec {
-	var specs []counterSpec
+func (s *customSchema) counters() []*metrics.Family {
+	var specs []*metrics.Family
 	for _, m := range s.metrics {
 		if m.Type == "counter" {
-			specs = append(specs, counterSpec{m.Name, m.Help})
+			specs = append(specs, m.family)
 		}
 	}
 	return specs
@@ -247,13 +235,13 @@ func (s *customSchema) counters() []counterSpec {
 func (s *customSchema) aggregateKey() string { return "custom:" + s.table }
 
 func (s *customSchema) newAggregator(now time.Time, cat *catalog.Catalog) aggregator {
-	a := &customAggregator{schema: s, catalog: cat, gauges: make([]*gauges, len(s.metrics)), windows: make([]*window.Sum, len(s.metrics))}
+	a := &customAggregator{schema: s, catalog: cat, gauges: make([]*window.Gauges, len(s.metrics)), windows: make([]*window.Sum, len(s.metrics))}
 	for i, m := range s.metrics {
 		if m.Type == "gauge" {
-			a.gauges[i] = newGauges(m.Name, m.Help)
+			a.gauges[i] = window.NewGauges(m.family)
 		}
 		if m.DateColumn != "" {
-			a.windows[i] = window.NewSum(now, windowName(m), m.Help+" Sum over rows dated in the window.")
+			a.windows[i] = window.NewSum(now, m.windowFamily)
 		}
 	}
 	return a
@@ -262,8 +250,8 @@ func (s *customSchema) newAggregator(now time.Time, cat *catalog.Catalog) aggreg
 type customAggregator struct {
 	schema  *customSchema
 	catalog *catalog.Catalog
-	gauges  []*gauges     // nil for counters
-	windows []*window.Sum // nil without a date column
+	gauges  []*window.Gauges // nil for counters
+	windows []*window.Sum    // nil without a date column
 }
 
 func (a *customAggregator) add(data []byte) error {
@@ -278,7 +266,7 @@ func (a *customAggregator) add(data []byte) error {
 		v := r.Values[i]
 		labels := a.schema.labels(a.catalog, m, v.Labels)
 		if a.gauges[i] != nil {
-			a.gauges[i].add(v.Value, labels...)
+			a.gauges[i].Add(v.Value, labels...)
 		}
 		if a.windows[i] != nil {
 			a.windows[i].Add(fromUnix(v.Time), v.Value, labels...)
@@ -290,7 +278,7 @@ func (a *customAggregator) add(data []byte) error {
 func (a *customAggregator) emit(b *snapshot.Builder) {
 	for i := range a.schema.metrics {
 		if a.gauges[i] != nil {
-			a.gauges[i].emit(b)
+			a.gauges[i].Emit(b)
 		}
 		if a.windows[i] != nil {
 			a.windows[i].Emit(b)

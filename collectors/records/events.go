@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/window"
@@ -88,20 +89,20 @@ func (s *eventsSchema) parse(r tabular.Record) (any, []string, error) {
 	return row, []string{day(date), kind, text(r.Text("title")), strings.ToLower(row.Team)}, nil
 }
 
-var eventCounters = []counterSpec{
-	{"sre_events_total", "Events held, by kind and audience team (\"all\" for org-wide events); each row counted once."},
-	{"sre_event_attendees_total", "Attendees of events, by kind and audience team; a corrected count adds only the difference."},
-	{"sre_event_questions_total", "Questions asked at events, by kind and audience team."},
-	{"sre_events_recorded_total", "Events that were recorded for later viewing, by kind and audience team."},
+var eventCounters = []*metrics.Family{
+	metrics.Events,
+	metrics.EventAttendees,
+	metrics.EventQuestions,
+	metrics.EventsRecorded,
 }
 
 func (s *eventsSchema) count(c *tallies, id string, row any) {
 	r := row.(eventRow)
 	labels := []string{"kind", r.Kind, "team", teamLabel(c.catalog, r.Team)}
-	c.observe(eventCounters[0].name, id, 1, labels...)
-	c.observe(eventCounters[1].name, id, float64(r.Attendees), labels...)
-	c.observe(eventCounters[2].name, id, float64(r.Questions), labels...)
-	c.observe(eventCounters[3].name, id, boolValue(r.Recorded), labels...)
+	c.Observe(eventCounters[0], id, 1, labels...)
+	c.Observe(eventCounters[1], id, float64(r.Attendees), labels...)
+	c.Observe(eventCounters[2], id, float64(r.Questions), labels...)
+	c.Observe(eventCounters[3], id, boolValue(r.Recorded), labels...)
 }
 
 func boolValue(b bool) float64 {
@@ -111,16 +112,16 @@ func boolValue(b bool) float64 {
 	return 0
 }
 
-func (*eventsSchema) counters() []counterSpec { return eventCounters }
-func (*eventsSchema) aggregateKey() string    { return "events" }
+func (*eventsSchema) counters() []*metrics.Family { return eventCounters }
+func (*eventsSchema) aggregateKey() string        { return "events" }
 
 func (*eventsSchema) newAggregator(now time.Time, cat *catalog.Catalog) aggregator {
 	return &eventsAggregator{
 		catalog:   cat,
-		events:    window.NewSum(now, "sre_events_in_window", "Events held in the window, by kind and audience team (\"all\" for org-wide events)."),
-		attendees: window.NewSum(now, "sre_event_attendees_in_window", "Attendees of events held in the window; divide by sre_events_in_window for the mean attendance."),
-		questions: window.NewSum(now, "sre_event_questions_in_window", "Questions asked at events held in the window."),
-		recorded:  window.NewSum(now, "sre_events_recorded_in_window", "Events held in the window that were recorded."),
+		events:    window.NewSum(now, metrics.EventsInWindow),
+		attendees: window.NewSum(now, metrics.EventAttendeesInWindow),
+		questions: window.NewSum(now, metrics.EventQuestionsInWindow),
+		recorded:  window.NewSum(now, metrics.EventsRecordedInWindow),
 	}
 }
 

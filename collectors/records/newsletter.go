@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/window"
@@ -71,30 +72,30 @@ func (newsletterSchema) parse(r tabular.Record) (any, []string, error) {
 	return row, []string{channel, text(issue)}, nil
 }
 
-var newsletterCounters = []counterSpec{
-	{"sre_newsletter_issues_total", "Issues sent (newsletters, webcasts, blog posts, podcast episodes, videos), by channel."},
-	{"sre_newsletter_recipients_total", "Recipients of issues, by channel; a corrected count adds only the difference."},
-	{"sre_newsletter_opens_total", "Recipients who opened an issue, by channel."},
-	{"sre_newsletter_clicks_total", "Recipients who clicked a link in an issue, by channel."},
+var newsletterCounters = []*metrics.Family{
+	metrics.NewsletterIssues,
+	metrics.NewsletterRecipients,
+	metrics.NewsletterOpens,
+	metrics.NewsletterClicks,
 }
 
 func (newsletterSchema) count(c *tallies, id string, row any) {
 	r := row.(newsletterRow)
-	c.observe(newsletterCounters[0].name, id, 1, "channel", r.Channel)
-	c.observe(newsletterCounters[1].name, id, float64(r.Recipients), "channel", r.Channel)
-	c.observe(newsletterCounters[2].name, id, float64(r.Opened), "channel", r.Channel)
-	c.observe(newsletterCounters[3].name, id, float64(r.Clicked), "channel", r.Channel)
+	c.Observe(newsletterCounters[0], id, 1, "channel", r.Channel)
+	c.Observe(newsletterCounters[1], id, float64(r.Recipients), "channel", r.Channel)
+	c.Observe(newsletterCounters[2], id, float64(r.Opened), "channel", r.Channel)
+	c.Observe(newsletterCounters[3], id, float64(r.Clicked), "channel", r.Channel)
 }
 
-func (newsletterSchema) counters() []counterSpec { return newsletterCounters }
-func (newsletterSchema) aggregateKey() string    { return "newsletter" }
+func (newsletterSchema) counters() []*metrics.Family { return newsletterCounters }
+func (newsletterSchema) aggregateKey() string        { return "newsletter" }
 
 func (newsletterSchema) newAggregator(now time.Time, _ *catalog.Catalog) aggregator {
 	return &newsletterAggregator{
-		issues:     window.NewSum(now, "sre_newsletter_issues_in_window", "Issues sent in the window, by channel."),
-		recipients: window.NewSum(now, "sre_newsletter_recipients_in_window", "Recipients of issues sent in the window, by channel."),
-		opens:      window.NewSum(now, "sre_newsletter_opens_in_window", "Opens of issues sent in the window; divide by sre_newsletter_recipients_in_window for the open rate."),
-		clicks:     window.NewSum(now, "sre_newsletter_clicks_in_window", "Clicks in issues sent in the window; divide by sre_newsletter_opens_in_window for the click-to-open rate."),
+		issues:     window.NewSum(now, metrics.NewsletterIssuesInWindow),
+		recipients: window.NewSum(now, metrics.NewsletterRecipientsInWindow),
+		opens:      window.NewSum(now, metrics.NewsletterOpensInWindow),
+		clicks:     window.NewSum(now, metrics.NewsletterClicksInWindow),
 	}
 }
 

@@ -25,9 +25,11 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
+	"github.com/sre-value/sre-value-exporter/internal/tally"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
 )
 
@@ -221,7 +223,7 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 				return err
 			}
 		}
-		if err := counters.save(); err != nil {
+		if err := counters.Save(); err != nil {
 			return err
 		}
 		noteData, _ := json.Marshal(notes)
@@ -302,7 +304,7 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 		aggregators := map[string]aggregator{}
 		var order []string
 		counterSeen := map[string]bool{}
-		var counterSpecs []counterSpec
+		var counterSpecs []*metrics.Family
 		for _, t := range c.tables {
 			key := t.schema.aggregateKey()
 			agg, ok := aggregators[key]
@@ -323,8 +325,8 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 			}
 			emitTableMetrics(b, tx, t, rows)
 			for _, spec := range t.schema.counters() {
-				if !counterSeen[spec.name] {
-					counterSeen[spec.name] = true
+				if !counterSeen[spec.Name] {
+					counterSeen[spec.Name] = true
 					counterSpecs = append(counterSpecs, spec)
 				}
 			}
@@ -332,7 +334,7 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 		for _, key := range order {
 			aggregators[key].emit(b)
 		}
-		return emitCounters(b, tx, counterSpecs)
+		return tally.Emit(b, tx, counterSpecs...)
 	})
 	if err != nil {
 		return nil, collectors.WithReason(collectors.ReasonStore, err)
@@ -341,12 +343,12 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 }
 
 func emitTableMetrics(b *snapshot.Builder, tx *store.Tx, t *table, rows int) {
-	b.Info("sre_records_table_info", "A configured records table and its type; 1 per table.", "table", t.name, "type", t.settings.Type)
-	b.Gauge("sre_records_rows", "Valid rows of the table as of its last successful read.", float64(rows), "table", t.name)
+	b.Info(metrics.RecordsTableInfo, "table", t.name, "type", t.settings.Type)
+	b.Gauge(metrics.RecordsRows, float64(rows), "table", t.name)
 	invalid, _ := strconv.Atoi(tx.Cursor(t.cursor("invalid")))
-	b.Gauge("sre_records_invalid_rows", "Rows of the table skipped as invalid in its last successful read (see the log or the landing page for why).", float64(invalid), "table", t.name)
+	b.Gauge(metrics.RecordsInvalidRows, float64(invalid), "table", t.name)
 	if changed, err := strconv.ParseInt(tx.Cursor(t.cursor("changed")), 10, 64); err == nil {
-		b.Gauge("sre_records_source_last_change_timestamp_seconds", "When the table's content last changed: the file's modification time, the server's Last-Modified, or when the exporter first saw the new content.", float64(changed), "table", t.name)
+		b.Gauge(metrics.RecordsSourceLastChange, float64(changed), "table", t.name)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/window"
@@ -63,28 +64,28 @@ func (savingsSchema) parse(r tabular.Record) (any, []string, error) {
 	return row, []string{day(date), row.Initiative, strings.ToLower(text(team)), category}, nil
 }
 
-var savingsCounters = []counterSpec{
-	{"sre_savings_time_seconds_total", "Time saved (hours_saved in seconds), by team and category; a corrected figure adds only the difference."},
-	{"sre_savings_money_total", "Money saved, in the currency the table uses, by team and category."},
+var savingsCounters = []*metrics.Family{
+	metrics.SavingsTime,
+	metrics.SavingsMoney,
 }
 
 func (savingsSchema) count(c *tallies, id string, row any) {
 	r := row.(savingRow)
 	labels := []string{"team", teamLabel(c.catalog, r.Team), "category", r.Category}
-	c.observe(savingsCounters[0].name, id, r.Hours*3600, labels...)
-	c.observe(savingsCounters[1].name, id, r.Money, labels...)
+	c.Observe(savingsCounters[0], id, r.Hours*3600, labels...)
+	c.Observe(savingsCounters[1], id, r.Money, labels...)
 }
 
-func (savingsSchema) counters() []counterSpec { return savingsCounters }
-func (savingsSchema) aggregateKey() string    { return "savings" }
+func (savingsSchema) counters() []*metrics.Family { return savingsCounters }
+func (savingsSchema) aggregateKey() string        { return "savings" }
 
 func (savingsSchema) newAggregator(now time.Time, cat *catalog.Catalog) aggregator {
 	return &savingsAggregator{
 		catalog:       cat,
-		time:          window.NewSum(now, "sre_savings_time_in_window_seconds", "Time saved by savings dated in the window, by team and category."),
-		money:         window.NewSum(now, "sre_savings_money_in_window", "Money saved by savings dated in the window, by team and category."),
+		time:          window.NewSum(now, metrics.SavingsTimeInWindow),
+		money:         window.NewSum(now, metrics.SavingsMoneyInWindow),
 		initiatives:   map[string]map[string]bool{},
-		initiativesIn: newDistinctInWindow(now, "sre_savings_initiatives_in_window", "Distinct initiatives with a saving dated in the window, by team and category."),
+		initiativesIn: window.NewDistinct(now, metrics.SavingsInitiativesInWindow),
 		labels:        map[string][]string{},
 	}
 }
@@ -94,7 +95,7 @@ type savingsAggregator struct {
 	time, money   *window.Sum
 	initiatives   map[string]map[string]bool // labels key -> initiatives
 	labels        map[string][]string
-	initiativesIn *distinctInWindow
+	initiativesIn *window.Distinct
 }
 
 func (a *savingsAggregator) add(data []byte) error {
@@ -106,7 +107,7 @@ func (a *savingsAggregator) add(data []byte) error {
 	labels := []string{"team", teamLabel(a.catalog, r.Team), "category", r.Category}
 	a.time.Add(t, r.Hours*3600, labels...)
 	a.money.Add(t, r.Money, labels...)
-	a.initiativesIn.add(t, r.Initiative, labels...)
+	a.initiativesIn.Add(t, r.Initiative, labels...)
 	key := strings.Join(labels, "\xff")
 	if _, ok := a.initiatives[key]; !ok {
 		a.initiatives[key] = map[string]bool{}
@@ -120,7 +121,7 @@ func (a *savingsAggregator) emit(b *snapshot.Builder) {
 	a.time.Emit(b)
 	a.money.Emit(b)
 	for _, key := range sortedKeys(a.initiatives) {
-		b.Gauge("sre_savings_initiatives", "Distinct initiatives in the savings table, by team and category.", float64(len(a.initiatives[key])), a.labels[key]...)
+		b.Gauge(metrics.SavingsInitiatives, float64(len(a.initiatives[key])), a.labels[key]...)
 	}
-	a.initiativesIn.emit(b)
+	a.initiativesIn.Emit(b)
 }

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/tally"
-	"github.com/sre-value/sre-value-exporter/internal/window"
 )
 
 // schema is what one table type knows: its columns, how a row is
@@ -28,7 +28,7 @@ type schema interface {
 	// count adds a stored row to the counters; called on every changed
 	// sync, the tallies count each row id once.
 	count(c *tallies, id string, row any)
-	counters() []counterSpec
+	counters() []*metrics.Family
 	// aggregateKey groups tables whose rows feed the same metrics (two
 	// events tables add up), so their series are not duplicated.
 	aggregateKey() string
@@ -39,11 +39,6 @@ type schema interface {
 type aggregator interface {
 	add(data []byte) error
 	emit(b *snapshot.Builder)
-}
-
-// counterSpec is a counter family kept in a tally of the same name.
-type counterSpec struct {
-	name, help string
 }
 
 // builtinSchemas builds the schemas that need no settings.
@@ -57,58 +52,15 @@ var builtinSchemas = map[string]func() schema{
 	"collaboration": func() schema { return collaborationSchema{} },
 }
 
-// tallies loads the counters a sync touches, within its transaction.
+// tallies counts rows into the counter families during a sync; schemas
+// map team cells through the catalog first.
 type tallies struct {
-	tx      *store.Tx
+	*tally.Set
 	catalog *catalog.Catalog
-	loaded  map[string]*tally.Tally
-	order   []string
-	err     error
 }
 
 func newTallies(tx *store.Tx, cat *catalog.Catalog) *tallies {
-	return &tallies{tx: tx, catalog: cat, loaded: map[string]*tally.Tally{}}
-}
-
-func (c *tallies) observe(name, id string, value float64, labels ...string) {
-	t, ok := c.loaded[name]
-	if !ok {
-		var err error
-		if t, err = tally.Load(c.tx, name); err != nil {
-			if c.err == nil {
-				c.err = err
-			}
-			return
-		}
-		c.loaded[name] = t
-		c.order = append(c.order, name)
-	}
-	t.Observe(id, value, labels...)
-}
-
-func (c *tallies) save() error {
-	if c.err != nil {
-		return c.err
-	}
-	for _, name := range c.order {
-		if err := c.loaded[name].Save(c.tx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func emitCounters(b *snapshot.Builder, tx *store.Tx, specs []counterSpec) error {
-	for _, spec := range specs {
-		totals, err := tally.LoadTotals(tx, spec.name)
-		if err != nil {
-			return err
-		}
-		for _, t := range totals {
-			b.Counter(spec.name, spec.help, t.Value, t.Labels...)
-		}
-	}
-	return nil
+	return &tallies{Set: tally.NewSet(tx), catalog: cat}
 }
 
 // orgWide is the team label of rows without a team (an event for everyone).
@@ -178,74 +130,6 @@ func unix(t time.Time) int64 {
 }
 
 func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
-
-// distinctInWindow counts distinct items per label set in each window
-// (distinct initiatives with a saving in the last 30 days).
-type distinctInWindow struct {
-	now        time.Time
-	name, help string
-	sets       map[string]*[3]map[string]bool
-	labels     map[string][]string
-}
-
-func newDistinctInWindow(now time.Time, name, help string) *distinctInWindow {
-	return &distinctInWindow{now: now, name: name, help: help, sets: map[string]*[3]map[string]bool{}, labels: map[string][]string{}}
-}
-
-func (d *distinctInWindow) add(t time.Time, item string, labels ...string) {
-	key := strings.Join(labels, "\xff")
-	s, ok := d.sets[key]
-	if !ok {
-		s = &[3]map[string]bool{{}, {}, {}}
-		d.sets[key] = s
-		d.labels[key] = labels
-	}
-	for i, w := range window.All {
-		if w.Contains(d.now, t) {
-			s[i][item] = true
-		}
-	}
-}
-
-func (d *distinctInWindow) emit(b *snapshot.Builder) {
-	for _, key := range sortedKeys(d.sets) {
-		for i, w := range window.All {
-			b.Gauge(d.name, d.help, float64(len(d.sets[key][i])), append([]string{window.LabelName, w.Label}, d.labels[key]...)...)
-		}
-	}
-}
-
-// gauges sums values per label set for one gauge family.
-type gauges struct {
-	name, help string
-	values     map[string]float64
-	labels     map[string][]string
-}
-
-func newGauges(name, help string) *gauges {
-	return &gauges{name: name, help: help, values: map[string]float64{}, labels: map[string][]string{}}
-}
-
-func (g *gauges) add(v float64, labels ...string) {
-	key := strings.Join(labels, "\xff")
-	if _, ok := g.labels[key]; !ok {
-		g.labels[key] = labels
-	}
-	g.values[key] += v
-}
-
-// set replaces the value (for figures that are not sums).
-func (g *gauges) set(v float64, labels ...string) {
-	key := strings.Join(labels, "\xff")
-	g.labels[key] = labels
-	g.values[key] = v
-}
-
-func (g *gauges) emit(b *snapshot.Builder) {
-	for _, key := range sortedKeys(g.values) {
-		b.Gauge(g.name, g.help, g.values[key], g.labels[key]...)
-	}
-}
 
 // unmapped collects team and service cells the catalog does not know, so
 // the landing page can say which aliases to add.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 )
 
@@ -49,6 +50,10 @@ func (s settings) validate(deps collectors.Deps) ([]*table, error) {
 	}
 	names := map[string]int{}
 	metricNames := map[string]string{} // custom metric name -> field that defined it
+	claims := deps.Claims
+	if claims == nil {
+		claims = metrics.NewClaims() // a collector built on its own, in tests
+	}
 	var tables []*table
 	for i, ts := range s.Tables {
 		field := fmt.Sprintf("tables[%d]", i)
@@ -88,11 +93,11 @@ func (s settings) validate(deps collectors.Deps) ([]*table, error) {
 			if len(ts.Columns) > 0 {
 				return nil, errAt(ts.Line, field+".columns", "custom tables name their header columns directly in metrics")
 			}
-			metrics, err := validateCustom(ts, field, errAt, metricNames)
+			custom, err := validateCustom(ts, field, errAt, metricNames, claims, deps.Config.Field())
 			if err != nil {
 				return nil, err
 			}
-			sch = &customSchema{table: ts.Name, metrics: metrics}
+			sch = &customSchema{table: ts.Name, metrics: custom}
 		case "events":
 			kinds, err := eventKinds(ts.Kinds)
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/window"
@@ -71,15 +72,15 @@ func (surveysSchema) parse(r tabular.Record) (any, []string, error) {
 }
 
 func (surveysSchema) count(*tallies, string, any) {}
-func (surveysSchema) counters() []counterSpec     { return nil }
+func (surveysSchema) counters() []*metrics.Family { return nil }
 func (surveysSchema) aggregateKey() string        { return "surveys" }
 
 func (surveysSchema) newAggregator(now time.Time, cat *catalog.Catalog) aggregator {
 	return &surveysAggregator{
 		now:       now,
 		catalog:   cat,
-		responses: window.NewSum(now, "sre_survey_responses_in_window", "Survey responses dated in the window, by survey and team (\"all\" for organisation-wide rows)."),
-		points:    window.NewSum(now, "sre_survey_score_points_in_window", "Sum of score/scale over the responses dated in the window; divide by sre_survey_responses_in_window for the mean satisfaction ratio (0 to 1)."),
+		responses: window.NewSum(now, metrics.SurveyResponsesInWindow),
+		points:    window.NewSum(now, metrics.SurveyScorePointsInWindow),
 		latest:    map[string]*surveyRound{},
 	}
 }
@@ -129,8 +130,8 @@ func (a *surveysAggregator) emit(b *snapshot.Builder) {
 	for _, key := range sortedKeys(a.latest) {
 		r := a.latest[key]
 		labels := []string{"survey", r.survey, "team", r.team}
-		b.Gauge("sre_survey_latest_satisfaction_ratio", "Mean satisfaction ratio (score/scale, 0 to 1) of the latest round of the survey: the rows of its latest date, weighted by responses.", r.points/float64(r.responses), labels...)
-		b.Gauge("sre_survey_latest_responses", "Responses in the latest round of the survey.", float64(r.responses), labels...)
-		b.Gauge("sre_survey_latest_round_timestamp_seconds", "Date of the latest round of the survey.", float64(r.date), labels...)
+		b.Gauge(metrics.SurveyLatestSatisfactionRatio, r.points/float64(r.responses), labels...)
+		b.Gauge(metrics.SurveyLatestResponses, float64(r.responses), labels...)
+		b.Gauge(metrics.SurveyLatestRound, float64(r.date), labels...)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/window"
@@ -62,24 +63,24 @@ func (trainingSchema) parse(r tabular.Record) (any, []string, error) {
 }
 
 func (trainingSchema) count(*tallies, string, any) {}
-func (trainingSchema) counters() []counterSpec     { return nil }
+func (trainingSchema) counters() []*metrics.Family { return nil }
 func (trainingSchema) aggregateKey() string        { return "training" }
 
 func (trainingSchema) newAggregator(now time.Time, cat *catalog.Catalog) aggregator {
 	return &trainingAggregator{
 		catalog:        cat,
-		enrollments:    newGauges("sre_training_enrollments", "Enrolments in the training table (one per row), by team and course."),
-		completions:    newGauges("sre_training_completions", "Enrolments with a completion date, by team and course; divide by sre_training_enrollments for the completion rate."),
-		certifications: newGauges("sre_training_certifications", "Enrolments that earned a certification, by team and certification."),
+		enrollments:    window.NewGauges(metrics.TrainingEnrollments),
+		completions:    window.NewGauges(metrics.TrainingCompletions),
+		certifications: window.NewGauges(metrics.TrainingCertifications),
 		peopleEnrolled: map[string]map[string]bool{}, peopleCompleted: map[string]map[string]bool{},
-		enrolledIn:  window.NewSum(now, "sre_training_enrollments_in_window", "Enrolments whose enrolment date is in the window, by team and course."),
-		completedIn: window.NewSum(now, "sre_training_completions_in_window", "Enrolments whose completion date is in the window, by team and course."),
+		enrolledIn:  window.NewSum(now, metrics.TrainingEnrollmentsInWindow),
+		completedIn: window.NewSum(now, metrics.TrainingCompletionsInWindow),
 	}
 }
 
 type trainingAggregator struct {
 	catalog                                  *catalog.Catalog
-	enrollments, completions, certifications *gauges
+	enrollments, completions, certifications *window.Gauges
 	peopleEnrolled, peopleCompleted          map[string]map[string]bool // team -> people
 	enrolledIn, completedIn                  *window.Sum
 }
@@ -90,22 +91,22 @@ func (a *trainingAggregator) add(data []byte) error {
 		return err
 	}
 	team := teamLabel(a.catalog, r.Team)
-	a.enrollments.add(1, "team", team, "course", r.Course)
+	a.enrollments.Add(1, "team", team, "course", r.Course)
 	a.enrolledIn.Add(fromUnix(r.Enrolled), 1, "team", team, "course", r.Course)
 	addPerson(a.peopleEnrolled, team, r.Person)
 	a.completedIn.Touch("team", team, "course", r.Course)
 	if r.Completed != 0 {
-		a.completions.add(1, "team", team, "course", r.Course)
+		a.completions.Add(1, "team", team, "course", r.Course)
 		a.completedIn.Add(fromUnix(r.Completed), 1, "team", team, "course", r.Course)
 		addPerson(a.peopleCompleted, team, r.Person)
 	} else {
-		a.completions.add(0, "team", team, "course", r.Course)
+		a.completions.Add(0, "team", team, "course", r.Course)
 	}
 	if _, ok := a.peopleCompleted[team]; !ok {
 		a.peopleCompleted[team] = map[string]bool{}
 	}
 	if r.Certification != "" {
-		a.certifications.add(1, "team", team, "certification", r.Certification)
+		a.certifications.Add(1, "team", team, "certification", r.Certification)
 	}
 	return nil
 }
@@ -120,14 +121,14 @@ func addPerson(m map[string]map[string]bool, team, person string) {
 }
 
 func (a *trainingAggregator) emit(b *snapshot.Builder) {
-	a.enrollments.emit(b)
-	a.completions.emit(b)
-	a.certifications.emit(b)
+	a.enrollments.Emit(b)
+	a.completions.Emit(b)
+	a.certifications.Emit(b)
 	for _, team := range sortedKeys(a.peopleEnrolled) {
-		b.Gauge("sre_training_people_enrolled", "Distinct people with at least one enrolment, by team.", float64(len(a.peopleEnrolled[team])), "team", team)
+		b.Gauge(metrics.TrainingPeopleEnrolled, float64(len(a.peopleEnrolled[team])), "team", team)
 	}
 	for _, team := range sortedKeys(a.peopleCompleted) {
-		b.Gauge("sre_training_people_completed", "Distinct people with at least one completed enrolment, by team.", float64(len(a.peopleCompleted[team])), "team", team)
+		b.Gauge(metrics.TrainingPeopleCompleted, float64(len(a.peopleCompleted[team])), "team", team)
 	}
 	a.enrolledIn.Emit(b)
 	a.completedIn.Emit(b)

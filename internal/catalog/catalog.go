@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 )
 
@@ -225,9 +226,9 @@ func Slug(v string) string {
 // participation rates.
 func (c *Catalog) Emit(b *snapshot.Builder) {
 	for _, t := range c.Teams {
-		b.Info("sre_team_info", "A team of the catalog; 1 per team.", "team", t.Name)
+		b.Info(metrics.TeamInfo, "team", t.Name)
 		if t.Members > 0 {
-			b.Gauge("sre_team_members", "Headcount of the team, from the catalog.", float64(t.Members), "team", t.Name)
+			b.Gauge(metrics.TeamMembers, float64(t.Members), "team", t.Name)
 		}
 	}
 	for _, s := range c.Services {
@@ -235,6 +236,6 @@ func (c *Catalog) Emit(b *snapshot.Builder) {
 		if owner == "" {
 			owner = Unknown
 		}
-		b.Info("sre_service_info", "A service of the catalog and its owning team; 1 per service.", "service", s.Name, "team", owner)
+		b.Info(metrics.ServiceInfo, "service", s.Name, "team", owner)
 	}
 }

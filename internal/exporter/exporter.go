@@ -19,6 +19,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/scheduler"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
@@ -59,14 +60,8 @@ func New(opts Options, st *store.Store) *Exporter {
 		opts:      opts,
 		store:     st,
 		Scheduler: scheduler.New(opts.Logger, opts.Now),
-		success: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "sre_config_last_reload_successful",
-			Help: "1 if the last configuration load or reload succeeded, 0 if it failed (the previous configuration keeps running).",
-		}),
-		lastOK: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "sre_config_last_reload_success_timestamp_seconds",
-			Help: "When the configuration was last loaded successfully.",
-		}),
+		success:   prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigLastReloadSuccessful.Name, Help: metrics.ConfigLastReloadSuccessful.Help}),
+		lastOK:    prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigLastReloadSuccess.Name, Help: metrics.ConfigLastReloadSuccess.Help}),
 	}
 }
 
@@ -139,6 +134,7 @@ func (e *Exporter) build() (*config.Config, []scheduler.Instance, *snapshot.Snap
 // too (with observer nil).
 func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled func(string) bool, observer func(string) upstream.Observer, now func() time.Time) ([]scheduler.Instance, error) {
 	catalogFP, _ := json.Marshal(cfg.Catalog)
+	claims := metrics.NewClaims()
 	var out []scheduler.Instance
 	for _, cc := range cfg.Collectors {
 		kind, ok := collectors.Lookup(cc.Kind)
@@ -161,6 +157,7 @@ func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled fun
 			Store:    st,
 			Logger:   logger.With("collector", cc.Name, "kind", cc.Kind),
 			Observer: obs,
+			Claims:   claims,
 			Now:      now,
 		}
 		c, err := kind.Factory(deps)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/tally"
@@ -89,6 +90,11 @@ func (f *fakeCollector) Sync(ctx context.Context) error {
 	})
 }
 
+var (
+	fakeValue  = metrics.Custom("sre_fake_value", metrics.Gauge, "The fake upstream's number.", nil)
+	fakeEvents = metrics.Custom("sre_fake_events_total", metrics.Counter, "Distinct numbers seen.", []string{"team"})
+)
+
 func (f *fakeCollector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 	b := snapshot.NewBuilder()
 	err := f.deps.Store.View(f.deps.StoreKey(), func(tx *store.Tx) error {
@@ -96,10 +102,10 @@ func (f *fakeCollector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 		if ok, err := tx.GetRecord("value", "current", &v); err != nil || !ok {
 			return err
 		}
-		b.Gauge("sre_fake_value", "The fake upstream's number.", v)
+		b.Gauge(fakeValue, v)
 		totals, err := tally.LoadTotals(tx, "events")
 		for _, t := range totals {
-			b.Counter("sre_fake_events_total", "Distinct numbers seen.", t.Value, t.Labels...)
+			b.Counter(fakeEvents, t.Value, t.Labels...)
 		}
 		return err
 	})

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/window"
@@ -192,12 +193,6 @@ func IDs(tx *store.Tx) (map[string]bool, error) {
 	return ids, err
 }
 
-// Buckets suit incidents: minutes to weeks.
-var (
-	ResolveBuckets     = []float64{300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 345600, 604800, 1209600, 2419200}
-	AcknowledgeBuckets = []float64{60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400}
-)
-
 var severitySeparators = strings.NewReplacer("-", "", "_", "", " ", "")
 
 // NormaliseSeverity maps common severity and priority spellings to sev1..sev5
@@ -249,11 +244,11 @@ func Snapshot(st *store.Store, storeKey, source string, now time.Time, extra fun
 
 // Emit computes every incident metric from the store as of now.
 func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder) error {
-	opened := window.NewSum(now, "sre_incidents_opened_in_window", "Incidents opened in the window, by current severity, service and team (exact, from the store).")
-	resolved := window.NewSum(now, "sre_incidents_resolved_in_window", "Incidents resolved in the window, by current severity, service and team (exact, from the store).")
-	postmortems := window.NewSum(now, "sre_incidents_resolved_with_postmortem_in_window", "Incidents resolved in the window that have a postmortem.")
-	ttr := window.NewHistogram(now, "sre_incident_time_to_resolve_in_window_seconds", "Time from opened to resolved of the incidents resolved in the window.", ResolveBuckets)
-	tta := window.NewHistogram(now, "sre_incident_time_to_acknowledge_in_window_seconds", "Time from opened to acknowledged of the incidents acknowledged in the window.", AcknowledgeBuckets)
+	opened := window.NewSum(now, metrics.IncidentsOpenedInWindow)
+	resolved := window.NewSum(now, metrics.IncidentsResolvedInWindow)
+	postmortems := window.NewSum(now, metrics.IncidentsResolvedWithPostmortemInWindow)
+	ttr := window.NewHistogram(now, metrics.IncidentTimeToResolveInWindow)
+	tta := window.NewHistogram(now, metrics.IncidentTimeToAcknowledgeInWindow)
 
 	type key struct{ severity, service, team string }
 	open := map[key]float64{}
@@ -316,17 +311,17 @@ func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder) error
 	ttr.Emit(b)
 	tta.Emit(b)
 	for k, v := range open {
-		b.Gauge("sre_incidents_open", "Incidents open now, by severity, service and team.", v, "source", source, "severity", k.severity, "service", k.service, "team", k.team)
+		b.Gauge(metrics.IncidentsOpen, v, "source", source, "severity", k.severity, "service", k.service, "team", k.team)
 	}
 	for sk, t := range lastOpened {
-		b.Gauge("sre_incident_last_opened_timestamp_seconds", "When the latest incident of the service was opened (for time since last incident and MTBF).", float64(t.Unix()), "source", source, "service", sk[0], "team", sk[1])
+		b.Gauge(metrics.IncidentLastOpened, float64(t.Unix()), "source", source, "service", sk[0], "team", sk[1])
 	}
 	for k, v := range items {
-		b.Gauge("sre_postmortem_action_items", "Postmortem action items by state (open, done).", v, "source", source, "severity", k.severity, "service", k.service, "team", k.team, "state", k.state)
+		b.Gauge(metrics.PostmortemActionItems, v, "source", source, "severity", k.severity, "service", k.service, "team", k.team, "state", k.state)
 	}
 	for k := range items {
 		if k.state == "open" {
-			b.Gauge("sre_postmortem_action_items_overdue", "Open postmortem action items past their due date.", overdue[k.key], "source", source, "severity", k.severity, "service", k.service, "team", k.team)
+			b.Gauge(metrics.PostmortemActionItemsOverdue, overdue[k.key], "source", source, "severity", k.severity, "service", k.service, "team", k.team)
 		}
 	}
 	return emitCounters(tx, source, b)
@@ -346,7 +341,7 @@ func emitCounters(tx *store.Tx, source string, b *snapshot.Builder) error {
 		k := [3]string{c.Severity, c.Service, c.Team}
 		a := byLabels[k]
 		if a == nil {
-			a = &agg{ttr: snapshot.NewHistogram(ResolveBuckets), tta: snapshot.NewHistogram(AcknowledgeBuckets)}
+			a = &agg{ttr: snapshot.NewHistogram(metrics.IncidentTimeToResolve.Buckets), tta: snapshot.NewHistogram(metrics.IncidentTimeToAcknowledge.Buckets)}
 			byLabels[k] = a
 		}
 		a.opened++
@@ -365,10 +360,10 @@ func emitCounters(tx *store.Tx, source string, b *snapshot.Builder) error {
 	}
 	for k, a := range byLabels {
 		l := withSource(source, counted{Severity: k[0], Service: k[1], Team: k[2]}.labels())
-		b.Counter("sre_incidents_opened_total", "Incidents opened, counted once when first seen, under the labels they had then.", a.opened, l...)
-		b.Counter("sre_incidents_resolved_total", "Incidents resolved, counted once when first seen resolved.", a.resolved, l...)
-		b.Histogram("sre_incident_time_to_resolve_seconds", "Time from opened to resolved, observed once per incident when first seen resolved.", a.ttr, l...)
-		b.Histogram("sre_incident_time_to_acknowledge_seconds", "Time from opened to acknowledged, observed once per incident when first seen acknowledged.", a.tta, l...)
+		b.Counter(metrics.IncidentsOpened, a.opened, l...)
+		b.Counter(metrics.IncidentsResolved, a.resolved, l...)
+		b.Histogram(metrics.IncidentTimeToResolve, a.ttr, l...)
+		b.Histogram(metrics.IncidentTimeToAcknowledge, a.tta, l...)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package incident
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 )
@@ -489,7 +491,7 @@ func TestIDsListsTheStoredIncidents(t *testing.T) {
 func TestSnapshotAddsTheSourcesExtraMetrics(t *testing.T) {
 	st := openStore(t)
 	s, err := Snapshot(st, storeKey, "test", now, func(tx *store.Tx, b *snapshot.Builder) error {
-		b.Gauge("sre_test_extra", "Extra.", 3)
+		b.Gauge(metrics.Custom("sre_test_extra", metrics.Gauge, "Extra.", nil), 3)
 		return nil
 	})
 	if err != nil {
@@ -606,5 +608,17 @@ func TestTimeToResolveAndAcknowledge(t *testing.T) {
 	}
 	if d, ok := inc.TimeToAcknowledge(); !ok || d != 90*time.Second {
 		t.Errorf("TimeToAcknowledge = %v, %v; want 1m30s", d, ok)
+	}
+}
+
+// The catalog's bucket bounds, spelled out so a change to them is noticed.
+var (
+	ResolveBuckets     = []float64{300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 345600, 604800, 1209600, 2419200}
+	AcknowledgeBuckets = []float64{60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400}
+)
+
+func TestTheBucketsAreTheCatalogs(t *testing.T) {
+	if !slices.Equal(ResolveBuckets, metrics.IncidentTimeToResolve.Buckets) || !slices.Equal(AcknowledgeBuckets, metrics.IncidentTimeToAcknowledge.Buckets) {
+		t.Error("the incident histograms' buckets changed; update the dashboards' and this test's expectations")
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
 )
@@ -80,22 +81,10 @@ func New(logger *slog.Logger, now func() time.Time) *Scheduler {
 		now:      now,
 		runners:  map[string]*runner{},
 		labelled: map[string]*snapshot.Snapshot{},
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sre_collector_errors_total",
-			Help: "Failed collector refreshes, by reason (timeout, rate_limited, auth, server_error, client_error, decode, network, invalid_data, store, other).",
-		}, []string{"collector", "reason"}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sre_collector_upstream_requests_total",
-			Help: "HTTP requests made to upstream APIs, by status code (\"error\" when no response arrived).",
-		}, []string{"collector", "code"}),
-		quota: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "sre_collector_upstream_rate_limit_remaining",
-			Help: "Requests left in the upstream's current rate-limit period, as last reported by the upstream.",
-		}, []string{"collector"}),
-		reset: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "sre_collector_upstream_rate_limit_reset_timestamp_seconds",
-			Help: "When the upstream's current rate-limit period ends, as last reported by the upstream.",
-		}, []string{"collector"}),
+		errors:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: metrics.CollectorErrors.Name, Help: metrics.CollectorErrors.Help}, metrics.CollectorErrors.Labels),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: metrics.CollectorUpstreamRequests.Name, Help: metrics.CollectorUpstreamRequests.Help}, metrics.CollectorUpstreamRequests.Labels),
+		quota:    prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: metrics.CollectorRateLimitRemaining.Name, Help: metrics.CollectorRateLimitRemaining.Help}, metrics.CollectorRateLimitRemaining.Labels),
+		reset:    prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: metrics.CollectorRateLimitReset.Name, Help: metrics.CollectorRateLimitReset.Help}, metrics.CollectorRateLimitReset.Labels),
 	}
 	s.rendered.Store(&snapshot.Rendered{})
 	return s
@@ -224,7 +213,7 @@ func (s *Scheduler) RefreshNow(ctx context.Context) {
 }
 
 func (s *Scheduler) setSnapshot(name string, snap *snapshot.Snapshot) error {
-	labelled, err := snapshot.Merge([]snapshot.Source{{Snapshot: snap, LabelName: "collector", LabelValue: name}})
+	labelled, err := snapshot.Merge([]snapshot.Source{{Snapshot: snap, LabelName: metrics.CollectorLabel, LabelValue: name}})
 	if err != nil {
 		return err
 	}
@@ -273,16 +262,11 @@ func (s *Scheduler) Describe(ch chan<- *prometheus.Desc) {
 }
 
 var (
-	upDesc = prometheus.NewDesc("sre_collector_up",
-		"1 if the collector's last refresh succeeded, 0 if it failed (its last good data is still served).", []string{"collector", "kind"}, nil)
-	lastSuccessDesc = prometheus.NewDesc("sre_collector_last_success_timestamp_seconds",
-		"When the collector last refreshed successfully; time() minus this is the staleness of its data.", []string{"collector", "kind"}, nil)
-	durationDesc = prometheus.NewDesc("sre_collector_refresh_duration_seconds",
-		"How long the collector's last refresh took (sync from upstream and snapshot).", []string{"collector", "kind"}, nil)
-	seriesDesc = prometheus.NewDesc("sre_collector_series",
-		"Series the collector currently exports.", []string{"collector", "kind"}, nil)
-	intervalDesc = prometheus.NewDesc("sre_collector_refresh_interval_seconds",
-		"The collector's configured refresh interval.", []string{"collector", "kind"}, nil)
+	upDesc          = metrics.CollectorUp.Desc()
+	lastSuccessDesc = metrics.CollectorLastSuccess.Desc()
+	durationDesc    = metrics.CollectorRefreshDuration.Desc()
+	seriesDesc      = metrics.CollectorSeries.Desc()
+	intervalDesc    = metrics.CollectorRefreshInterval.Desc()
 )
 
 // Collect implements prometheus.Collector with the health of every instance.

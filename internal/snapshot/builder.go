@@ -3,27 +3,31 @@ package snapshot
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/model"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 )
 
-// Builder collects samples for one snapshot. Label values are given as
-// name/value pairs. Mistakes (an invalid name, a duplicate series, a family
-// with two types or label sets) are collected and returned by Build, so
-// collector code stays linear.
+// Builder collects samples for one snapshot. Every sample belongs to a
+// family of the metric catalog; label values are given as name/value pairs
+// and must name exactly the family's labels. Mistakes (a wrong type or label
+// set, a duplicate series) are collected and returned by Build, so collector
+// code stays linear.
 type Builder struct {
 	families map[string]*family
 	errs     []error
 }
 
 type family struct {
-	dto    *dto.MetricFamily
-	labels string // sorted label names, to check every series has the same
-	seen   map[string]struct{}
+	decl *metrics.Family
+	dto  *dto.MetricFamily
+	seen map[string]struct{}
 }
 
 // NewBuilder returns an empty builder.
@@ -32,83 +36,132 @@ func NewBuilder() *Builder {
 }
 
 // Gauge records a gauge sample.
-func (b *Builder) Gauge(name, help string, value float64, labels ...string) {
-	b.add(name, help, dto.MetricType_GAUGE, labels, func(m *dto.Metric) { m.Gauge = &dto.Gauge{Value: proto.Float64(value)} })
+func (b *Builder) Gauge(f *metrics.Family, value float64, labels ...string) {
+	b.add(f, metrics.Gauge, labels, func(m *dto.Metric) { m.Gauge = &dto.Gauge{Value: proto.Float64(Tidy(value))} })
 }
 
-// Counter records a counter sample; the name must end in _total.
-func (b *Builder) Counter(name, help string, value float64, labels ...string) {
-	if !strings.HasSuffix(name, "_total") {
-		b.errs = append(b.errs, fmt.Errorf("counter %s: name must end in _total", name))
-		return
-	}
-	b.add(name, help, dto.MetricType_COUNTER, labels, func(m *dto.Metric) { m.Counter = &dto.Counter{Value: proto.Float64(value)} })
+// Counter records a counter sample.
+func (b *Builder) Counter(f *metrics.Family, value float64, labels ...string) {
+	b.add(f, metrics.Counter, labels, func(m *dto.Metric) { m.Counter = &dto.Counter{Value: proto.Float64(Tidy(value))} })
 }
 
 // Info records an _info metric with value 1.
-func (b *Builder) Info(name, help string, labels ...string) {
-	if !strings.HasSuffix(name, "_info") {
-		b.errs = append(b.errs, fmt.Errorf("info metric %s: name must end in _info", name))
+func (b *Builder) Info(f *metrics.Family, labels ...string) {
+	if !strings.HasSuffix(f.Name, "_info") {
+		b.errs = append(b.errs, fmt.Errorf("info metric %s: name must end in _info", f.Name))
 		return
 	}
-	b.Gauge(name, help, 1, labels...)
+	b.Gauge(f, 1, labels...)
 }
 
 // Histogram records a histogram sample.
-func (b *Builder) Histogram(name, help string, h *Histogram, labels ...string) {
-	b.add(name, help, dto.MetricType_HISTOGRAM, labels, func(m *dto.Metric) { m.Histogram = h.toDTO() })
+func (b *Builder) Histogram(f *metrics.Family, h *Histogram, labels ...string) {
+	b.add(f, metrics.Histogram, labels, func(m *dto.Metric) { m.Histogram = h.toDTO() })
 }
 
-func (b *Builder) add(name, help string, typ dto.MetricType, labels []string, set func(*dto.Metric)) {
-	if !model.LegacyValidation.IsValidMetricName(name) {
-		b.errs = append(b.errs, fmt.Errorf("invalid metric name %q", name))
+func (b *Builder) add(f *metrics.Family, typ metrics.Type, labels []string, set func(*dto.Metric)) {
+	if f.Type != typ {
+		b.errs = append(b.errs, fmt.Errorf("metric %s: a %s used as a %s", f.Name, f.Type, typ))
 		return
 	}
 	if len(labels)%2 != 0 {
-		b.errs = append(b.errs, fmt.Errorf("metric %s: labels must be name/value pairs", name))
+		b.errs = append(b.errs, fmt.Errorf("metric %s: labels must be name/value pairs", f.Name))
 		return
 	}
 	pairs := make([]*dto.LabelPair, 0, len(labels)/2)
 	for i := 0; i < len(labels); i += 2 {
-		if !model.LegacyValidation.IsValidLabelName(labels[i]) {
-			b.errs = append(b.errs, fmt.Errorf("metric %s: invalid label name %q", name, labels[i]))
-			return
-		}
 		pairs = append(pairs, &dto.LabelPair{Name: proto.String(labels[i]), Value: proto.String(labels[i+1])})
 	}
 	sortLabels(pairs)
-	names := make([]string, len(pairs))
-	for i, p := range pairs {
-		names[i] = p.GetName()
-	}
-	nameKey := strings.Join(names, ",")
-
-	f, ok := b.families[name]
-	if !ok {
-		f = &family{
-			dto:    &dto.MetricFamily{Name: proto.String(name), Help: proto.String(help), Type: typ.Enum()},
-			labels: nameKey,
-			seen:   map[string]struct{}{},
+	if !sameNames(pairs, f.SortedLabels()) {
+		names := make([]string, len(pairs))
+		for i, p := range pairs {
+			names[i] = p.GetName()
 		}
-		b.families[name] = f
-	}
-	switch {
-	case f.dto.GetType() != typ:
-		b.errs = append(b.errs, fmt.Errorf("metric %s: used as %s and %s", name, f.dto.GetType(), typ))
+		b.errs = append(b.errs, fmt.Errorf("metric %s: labels %v, the catalog declares %v", f.Name, names, f.SortedLabels()))
 		return
-	case f.labels != nameKey:
-		b.errs = append(b.errs, fmt.Errorf("metric %s: label names {%s} differ from earlier {%s}", name, nameKey, f.labels))
+	}
+
+	fam, ok := b.families[f.Name]
+	if !ok {
+		fam = &family{
+			decl: f,
+			dto:  &dto.MetricFamily{Name: proto.String(f.Name), Help: proto.String(f.Help), Type: dtoType(f.Type).Enum()},
+			seen: map[string]struct{}{},
+		}
+		b.families[f.Name] = fam
+	} else if fam.decl != f {
+		b.errs = append(b.errs, fmt.Errorf("metric %s: declared twice", f.Name))
 		return
 	}
 	key := labelKey(pairs)
-	if _, dup := f.seen[key]; dup {
-		b.errs = append(b.errs, fmt.Errorf("metric %s: duplicate series %v", name, labels))
+	if _, dup := fam.seen[key]; dup {
+		b.errs = append(b.errs, fmt.Errorf("metric %s: duplicate series %v", f.Name, labels))
 		return
 	}
-	f.seen[key] = struct{}{}
+	fam.seen[key] = struct{}{}
 	m := &dto.Metric{Label: pairs}
 	set(m)
-	f.dto.Metric = append(f.dto.Metric, m)
+	fam.dto.Metric = append(fam.dto.Metric, m)
+}
+
+func sameNames(pairs []*dto.LabelPair, sorted []string) bool {
+	if len(pairs) != len(sorted) {
+		return false
+	}
+	for i, p := range pairs {
+		if p.GetName() != sorted[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func dtoType(t metrics.Type) dto.MetricType {
+	switch t {
+	case metrics.Counter:
+		return dto.MetricType_COUNTER
+	case metrics.Histogram:
+		return dto.MetricType_HISTOGRAM
+	}
+	return dto.MetricType_GAUGE
+}
+
+// Tidy removes binary rounding noise (0.8220000000000001) from a value that
+// is a sum or ratio of decimal figures: when rounding to 15 significant
+// digits, the precision a float64 holds exactly, leaves fewer than 15, the
+// digits after them were noise. A true repeating fraction (8/11) keeps every
+// digit, and whole numbers are kept as they are.
+func Tidy(v float64) float64 {
+	if v == math.Trunc(v) || math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	short := strconv.FormatFloat(v, 'g', 15, 64)
+	if significantDigits(short) >= 15 {
+		return v
+	}
+	t, err := strconv.ParseFloat(short, 64)
+	if err != nil {
+		return v
+	}
+	return t
+}
+
+// significantDigits counts the mantissa digits of a %g-formatted number,
+// without leading zeros.
+func significantDigits(s string) int {
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		s = s[:i]
+	}
+	n, leading := 0, true
+	for _, c := range s {
+		if c < '0' || c > '9' || (leading && c == '0') {
+			continue
+		}
+		leading = false
+		n++
+	}
+	return n
 }
 
 // Build returns the snapshot, or every mistake made while building it.

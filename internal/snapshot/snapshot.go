@@ -42,11 +42,26 @@ func (s *Snapshot) Families() []*dto.MetricFamily {
 	return s.families
 }
 
-// Series counts the samples of the snapshot (a histogram counts once).
+// Series counts the series of the snapshot as Prometheus stores them: a
+// histogram is one series per bucket, +Inf included, plus _sum and _count.
 func (s *Snapshot) Series() int {
 	n := 0
 	for _, f := range s.Families() {
-		n += len(f.Metric)
+		if f.GetType() != dto.MetricType_HISTOGRAM {
+			n += len(f.Metric)
+			continue
+		}
+		for _, m := range f.Metric {
+			n += histogramSeries(m.GetHistogram())
+		}
+	}
+	return n
+}
+
+func histogramSeries(h *dto.Histogram) int {
+	n := len(h.GetBucket()) + 2 // _sum and _count
+	if len(h.GetBucket()) == 0 || !math.IsInf(h.GetBucket()[len(h.GetBucket())-1].GetUpperBound(), +1) {
+		n++ // the +Inf bucket the text format adds
 	}
 	return n
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/scheduler"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 )
@@ -25,8 +26,12 @@ func (f fixedSource) Rendered() *snapshot.Rendered { return f.r }
 func buildSnapshot(tb testing.TB, n int) *snapshot.Snapshot {
 	b := snapshot.NewBuilder()
 	windows := []string{"7d", "30d", "90d"}
+	families := make([]*metrics.Family, 10)
+	for i := range families {
+		families[i] = metrics.Custom(fmt.Sprintf("sre_bench_family_%d", i), metrics.Gauge, "Benchmark series.", []string{"team", "service", "window"})
+	}
 	for i := 0; i < n; i++ {
-		b.Gauge(fmt.Sprintf("sre_bench_family_%d", i%10), "Benchmark series.", float64(i),
+		b.Gauge(families[i%10], float64(i),
 			"team", fmt.Sprintf("team-%d", i/30%100), "service", fmt.Sprintf("service-%d", i/3), "window", windows[i%3])
 	}
 	s, err := b.Build()

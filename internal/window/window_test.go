@@ -7,13 +7,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 )
 
 func TestSumsCountEventsInsideEachWindowOnly(t *testing.T) {
 	now := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 	day := 24 * time.Hour
-	s := NewSum(now, "sre_test_attendees_in_window", "Attendees.")
+	s := NewSum(now, metrics.Custom("sre_test_attendees_in_window", metrics.Gauge, "Attendees.", []string{"team", "window"}))
 	s.Add(now, 1, "team", "a")                           // now itself: in every window
 	s.Add(now.Add(-7*day), 10, "team", "a")              // exactly 7d ago: outside 7d, inside 30d and 90d
 	s.Add(now.Add(-7*day+time.Second), 100, "team", "a") // just inside 7d
