@@ -16,7 +16,6 @@
 package incident
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -130,14 +129,20 @@ func Put(tx *store.Tx, inc Incident) (bool, error) {
 	if err := inc.Validate(); err != nil {
 		return false, err
 	}
-	changed, err := tx.PutRecord(recordKind, inc.ID, inc)
+	changed, err := tx.PutBytes(recordKind, inc.ID, encodeIncident(inc))
 	if err != nil || !changed {
 		return false, err
 	}
-	var c counted
-	found, err := tx.GetRecord(countedKind, inc.ID, &c)
+	data, err := tx.GetBytes(countedKind, inc.ID)
 	if err != nil {
 		return false, err
+	}
+	found := data != nil
+	var c counted
+	if found {
+		if c, err = decodeCounted(data, nil); err != nil {
+			return false, fmt.Errorf("incident counters %s: %w", inc.ID, err)
+		}
 	}
 	if !found {
 		l := inc.labels()
@@ -151,7 +156,7 @@ func Put(tx *store.Tx, inc Incident) (bool, error) {
 		c.Acked, c.TTA, dirty = true, d.Seconds(), true
 	}
 	if dirty {
-		if _, err := tx.PutRecord(countedKind, inc.ID, c); err != nil {
+		if _, err := tx.PutBytes(countedKind, inc.ID, encodeCounted(c)); err != nil {
 			return false, err
 		}
 	}
@@ -166,16 +171,28 @@ func Delete(tx *store.Tx, id string) error {
 
 // Get loads one incident.
 func Get(tx *store.Tx, id string) (Incident, bool, error) {
-	var inc Incident
-	ok, err := tx.GetRecord(recordKind, id, &inc)
-	return inc, ok, err
+	data, err := tx.GetBytes(recordKind, id)
+	if err != nil || data == nil {
+		return Incident{}, false, err
+	}
+	inc, err := decodeIncident(data, nil)
+	if err != nil {
+		return inc, true, fmt.Errorf("incident %s: %w", id, err)
+	}
+	return inc, true, nil
 }
 
 // ForEach calls fn with every stored incident.
 func ForEach(tx *store.Tx, fn func(Incident) error) error {
+	return forEach(tx, decodeIncident, nil, fn)
+}
+
+// forEach decodes every stored incident with decode; in shares their
+// label values.
+func forEach(tx *store.Tx, decode func([]byte, interner) (Incident, error), in interner, fn func(Incident) error) error {
 	return tx.ForEachRecord(recordKind, func(id string, data []byte) error {
-		var inc Incident
-		if err := json.Unmarshal(data, &inc); err != nil {
+		inc, err := decode(data, in)
+		if err != nil {
 			return fmt.Errorf("incident %s: %w", id, err)
 		}
 		return fn(inc)
@@ -250,8 +267,15 @@ func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder) error
 	ttr := window.NewHistogram(now, metrics.IncidentTimeToResolveInWindow)
 	tta := window.NewHistogram(now, metrics.IncidentTimeToAcknowledgeInWindow)
 
+	// group is one label set's figures, looked up once per incident by a
+	// comparable key rather than by joining label strings per figure.
 	type key struct{ severity, service, team string }
-	open := map[key]float64{}
+	type group struct {
+		opened, resolved, postmortems *window.SumSeries
+		ttr, tta                      *window.HistogramSeries
+		open                          float64
+	}
+	groups := map[key]*group{}
 	lastOpened := map[[2]string]time.Time{} // service, team
 	type itemKey struct {
 		key
@@ -260,31 +284,30 @@ func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder) error
 	items := map[itemKey]float64{}
 	overdue := map[key]float64{}
 
-	err := ForEach(tx, func(inc Incident) error {
-		base := inc.labels()
-		k := key{base[1], base[3], base[5]}
-		l := withSource(source, base)
-		opened.Touch(l...)
-		resolved.Touch(l...)
-		postmortems.Touch(l...)
-		opened.Add(inc.Opened, 1, l...)
-		if _, ok := open[k]; !ok {
-			open[k] = 0
+	err := forEach(tx, decodeForMetrics, interner{}, func(inc Incident) error {
+		k := key{orUnknown(inc.Severity), orUnknown(inc.Service), orUnknown(inc.Team)}
+		g := groups[k]
+		if g == nil {
+			l := []string{"source", source, "severity", k.severity, "service", k.service, "team", k.team}
+			g = &group{
+				opened: opened.Series(l...), resolved: resolved.Series(l...), postmortems: postmortems.Series(l...),
+				ttr: ttr.Series(l...), tta: tta.Series(l...),
+			}
+			groups[k] = g
 		}
+		g.opened.Add(inc.Opened, 1)
 		if inc.IsOpen() {
-			open[k]++
+			g.open++
 		} else {
-			resolved.Add(inc.Resolved, 1, l...)
+			g.resolved.Add(inc.Resolved, 1)
 			d, _ := inc.TimeToResolve()
-			ttr.Observe(inc.Resolved, d.Seconds(), l...)
+			g.ttr.Observe(inc.Resolved, d.Seconds())
 			if inc.Postmortem != "" {
-				postmortems.Add(inc.Resolved, 1, l...)
+				g.postmortems.Add(inc.Resolved, 1)
 			}
 		}
-		ttr.Touch(l...)
-		tta.Touch(l...)
 		if d, ok := inc.TimeToAcknowledge(); ok {
-			tta.Observe(inc.Acknowledged, d.Seconds(), l...)
+			g.tta.Observe(inc.Acknowledged, d.Seconds())
 		}
 		sk := [2]string{k.service, k.team}
 		if inc.Opened.After(lastOpened[sk]) && !inc.Opened.After(now) {
@@ -310,8 +333,8 @@ func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder) error
 	postmortems.Emit(b)
 	ttr.Emit(b)
 	tta.Emit(b)
-	for k, v := range open {
-		b.Gauge(metrics.IncidentsOpen, v, "source", source, "severity", k.severity, "service", k.service, "team", k.team)
+	for k, g := range groups {
+		b.Gauge(metrics.IncidentsOpen, g.open, "source", source, "severity", k.severity, "service", k.service, "team", k.team)
 	}
 	for sk, t := range lastOpened {
 		b.Gauge(metrics.IncidentLastOpened, float64(t.Unix()), "source", source, "service", sk[0], "team", sk[1])
@@ -333,9 +356,10 @@ func emitCounters(tx *store.Tx, source string, b *snapshot.Builder) error {
 		ttr, tta                *snapshot.Histogram
 	}
 	byLabels := map[[3]string]*agg{}
+	in := interner{}
 	err := tx.ForEachRecord(countedKind, func(id string, data []byte) error {
-		var c counted
-		if err := json.Unmarshal(data, &c); err != nil {
+		c, err := decodeCounted(data, in)
+		if err != nil {
 			return fmt.Errorf("incident counters %s: %w", id, err)
 		}
 		k := [3]string{c.Severity, c.Service, c.Team}

@@ -174,6 +174,30 @@ func (t *Tx) PutRecord(kind, id string, v any) (changed bool, err error) {
 	return true, b.Put([]byte(id), data)
 }
 
+// PutBytes stores data, already encoded by the caller, under kind/id, and
+// reports whether the stored bytes changed. Packages with a compact encoding
+// of their own use it instead of PutRecord's JSON.
+func (t *Tx) PutBytes(kind, id string, data []byte) (changed bool, err error) {
+	b, err := t.kind(kind, true)
+	if err != nil {
+		return false, err
+	}
+	if old := b.Get([]byte(id)); old != nil && string(old) == string(data) {
+		return false, nil
+	}
+	return true, b.Put([]byte(id), data)
+}
+
+// GetBytes returns the stored bytes of kind/id, or nil; the slice is only
+// valid during the transaction.
+func (t *Tx) GetBytes(kind, id string) ([]byte, error) {
+	b, err := t.kind(kind, false)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	return b.Get([]byte(id)), nil
+}
+
 // GetRecord decodes the record kind/id into v and reports whether it exists.
 func (t *Tx) GetRecord(kind, id string, v any) (bool, error) {
 	b, err := t.kind(kind, false)

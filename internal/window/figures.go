@@ -54,6 +54,23 @@ func (t *table[V]) sorted() []*series[V] {
 	return out
 }
 
+// cutoffs are the windows' start times as of now, computed once per figure.
+type cutoffs struct {
+	now  time.Time
+	from []time.Time
+}
+
+func newCutoffs(now time.Time) cutoffs {
+	c := cutoffs{now: now, from: make([]time.Time, len(All))}
+	for i, w := range All {
+		c.from[i] = now.Add(-w.Duration)
+	}
+	return c
+}
+
+// in reports whether an event at t falls into window i (see Contains).
+func (c cutoffs) in(i int, t time.Time) bool { return t.After(c.from[i]) && !t.After(c.now) }
+
 func withWindow(w Window, labels []string) []string {
 	return append([]string{LabelName, w.Label}, labels...)
 }
@@ -62,25 +79,41 @@ func withWindow(w Window, labels []string) []string {
 // Every label set that was added at all is exported for every window (at 0
 // where nothing fell in), so panels show 0 rather than "no data".
 type Sum struct {
-	now    time.Time
+	cutoffs
 	family *metrics.Family
 	table[float64]
 }
 
 // NewSum returns a sum exported as family (a gauge with a window label).
 func NewSum(now time.Time, family *metrics.Family) *Sum {
-	return &Sum{now: now, family: family, table: newTable(func() float64 { return 0 })}
+	return &Sum{cutoffs: newCutoffs(now), family: family, table: newTable(func() float64 { return 0 })}
 }
 
 // Add adds v for an event at t under labels (name/value pairs).
 func (s *Sum) Add(t time.Time, v float64, labels ...string) {
-	r := s.row(labels)
-	for i, w := range All {
-		if w.Contains(s.now, t) {
+	s.add(s.row(labels), t, v)
+}
+
+func (s *Sum) add(r *series[float64], t time.Time, v float64) {
+	for i := range r.values {
+		if s.in(i, t) {
 			r.values[i] += v
 		}
 	}
 }
+
+// SumSeries is one label set of a Sum, for callers that add many events
+// to few label sets and look the set up once.
+type SumSeries struct {
+	sum *Sum
+	row *series[float64]
+}
+
+// Series returns the label set's series, exported (at 0) from now on.
+func (s *Sum) Series(labels ...string) *SumSeries { return &SumSeries{s, s.row(labels)} }
+
+// Add adds v for an event at t.
+func (r *SumSeries) Add(t time.Time, v float64) { r.sum.add(r.row, t, v) }
 
 // Touch exports labels at zero in every window even without events.
 func (s *Sum) Touch(labels ...string) { s.row(labels) }
@@ -97,25 +130,42 @@ func (s *Sum) Emit(b *snapshot.Builder) {
 // Histogram accumulates observations per label set and window, exported as
 // a histogram (bucket counts, sum and count) per window.
 type Histogram struct {
-	now    time.Time
+	cutoffs
 	family *metrics.Family
 	table[*snapshot.Histogram]
 }
 
 // NewHistogram returns a windowed histogram with the family's buckets.
 func NewHistogram(now time.Time, family *metrics.Family) *Histogram {
-	return &Histogram{now: now, family: family, table: newTable(func() *snapshot.Histogram { return snapshot.NewHistogram(family.Buckets) })}
+	return &Histogram{cutoffs: newCutoffs(now), family: family, table: newTable(func() *snapshot.Histogram { return snapshot.NewHistogram(family.Buckets) })}
 }
 
 // Observe adds observation v for an event at t under labels.
 func (h *Histogram) Observe(t time.Time, v float64, labels ...string) {
-	r := h.row(labels)
-	for i, w := range All {
-		if w.Contains(h.now, t) {
+	h.observe(h.row(labels), t, v)
+}
+
+func (h *Histogram) observe(r *series[*snapshot.Histogram], t time.Time, v float64) {
+	for i := range r.values {
+		if h.in(i, t) {
 			r.values[i].Observe(v)
 		}
 	}
 }
+
+// HistogramSeries is one label set of a Histogram (see SumSeries).
+type HistogramSeries struct {
+	hist *Histogram
+	row  *series[*snapshot.Histogram]
+}
+
+// Series returns the label set's series, exported (empty) from now on.
+func (h *Histogram) Series(labels ...string) *HistogramSeries {
+	return &HistogramSeries{h, h.row(labels)}
+}
+
+// Observe adds observation v for an event at t.
+func (r *HistogramSeries) Observe(t time.Time, v float64) { r.hist.observe(r.row, t, v) }
 
 // Touch exports labels at zero in every window even without observations.
 func (h *Histogram) Touch(labels ...string) { h.row(labels) }
@@ -132,21 +182,21 @@ func (h *Histogram) Emit(b *snapshot.Builder) {
 // Distinct counts distinct items per label set in each window (distinct
 // initiatives with a saving in the last 30 days).
 type Distinct struct {
-	now    time.Time
+	cutoffs
 	family *metrics.Family
 	table[map[string]bool]
 }
 
 // NewDistinct returns a distinct count exported as family.
 func NewDistinct(now time.Time, family *metrics.Family) *Distinct {
-	return &Distinct{now: now, family: family, table: newTable(func() map[string]bool { return map[string]bool{} })}
+	return &Distinct{cutoffs: newCutoffs(now), family: family, table: newTable(func() map[string]bool { return map[string]bool{} })}
 }
 
 // Add counts item for an event at t under labels.
 func (d *Distinct) Add(t time.Time, item string, labels ...string) {
 	r := d.row(labels)
-	for i, w := range All {
-		if w.Contains(d.now, t) {
+	for i := range r.values {
+		if d.in(i, t) {
 			r.values[i][item] = true
 		}
 	}
