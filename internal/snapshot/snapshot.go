@@ -8,6 +8,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -70,36 +71,54 @@ func histogramSeries(h *dto.Histogram) int {
 // pair (for example collector="demo"), so two instances of one collector kind
 // never produce duplicate series. Families of one name but different types
 // are a programming error and are reported.
+//
+// Snapshots are immutable, so merged series share their values with the
+// sources; only label lists are new.
 func Merge(sources []Source) (*Snapshot, error) {
 	byName := map[string]*dto.MetricFamily{}
+	from := map[string]int{} // how many sources a family came from
 	for _, src := range sources {
 		for _, f := range src.Snapshot.Families() {
 			dst, ok := byName[f.GetName()]
 			if !ok {
-				dst = &dto.MetricFamily{Name: f.Name, Help: f.Help, Type: f.Type}
+				dst = &dto.MetricFamily{Name: f.Name, Help: f.Help, Type: f.Type, Metric: make([]*dto.Metric, 0, len(f.Metric))}
 				byName[f.GetName()] = dst
 			} else if dst.GetType() != f.GetType() {
 				return nil, fmt.Errorf("metric %s is a %s in one collector and a %s in %s", f.GetName(), dst.GetType(), f.GetType(), src.LabelValue)
 			}
+			from[f.GetName()]++
+			if src.LabelName == "" {
+				dst.Metric = append(dst.Metric, f.Metric...)
+				continue
+			}
+			name, value := proto.String(src.LabelName), proto.String(src.LabelValue)
 			for _, m := range f.Metric {
-				if src.LabelName == "" {
-					dst.Metric = append(dst.Metric, m)
-					continue
-				}
-				c := proto.Clone(m).(*dto.Metric)
-				c.Label = append(c.Label, &dto.LabelPair{Name: proto.String(src.LabelName), Value: proto.String(src.LabelValue)})
-				sortLabels(c.Label)
-				dst.Metric = append(dst.Metric, c)
+				dst.Metric = append(dst.Metric, withLabel(m, name, value))
 			}
 		}
 	}
 	out := &Snapshot{families: make([]*dto.MetricFamily, 0, len(byName))}
-	for _, f := range byName {
-		sortMetrics(f.Metric)
+	for name, f := range byName {
+		// A family from one source keeps its order: the same label was
+		// added to every series at the same place.
+		if from[name] > 1 {
+			sortMetrics(f.Metric)
+		}
 		out.families = append(out.families, f)
 	}
 	sort.Slice(out.families, func(i, j int) bool { return out.families[i].GetName() < out.families[j].GetName() })
 	return out, nil
+}
+
+// withLabel returns m with one more label, inserted in name order; the
+// value is shared with m.
+func withLabel(m *dto.Metric, name, value *string) *dto.Metric {
+	labels := make([]*dto.LabelPair, 0, len(m.Label)+1)
+	i := sort.Search(len(m.Label), func(i int) bool { return m.Label[i].GetName() >= *name })
+	labels = append(labels, m.Label[:i]...)
+	labels = append(labels, &dto.LabelPair{Name: name, Value: value})
+	labels = append(labels, m.Label[i:]...)
+	return &dto.Metric{Label: labels, Gauge: m.Gauge, Counter: m.Counter, Histogram: m.Histogram, Untyped: m.Untyped, Summary: m.Summary, TimestampMs: m.TimestampMs}
 }
 
 // Source is one snapshot to merge and the label that tells its series apart.
@@ -141,7 +160,21 @@ func sortLabels(ls []*dto.LabelPair) {
 }
 
 func sortMetrics(ms []*dto.Metric) {
-	sort.SliceStable(ms, func(i, j int) bool { return labelKey(ms[i].Label) < labelKey(ms[j].Label) })
+	slices.SortStableFunc(ms, func(a, b *dto.Metric) int { return compareLabels(a.Label, b.Label) })
+}
+
+// compareLabels orders sorted label lists as labelKey's strings would,
+// without building them.
+func compareLabels(a, b []*dto.LabelPair) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if c := strings.Compare(a[i].GetName(), b[i].GetName()); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a[i].GetValue(), b[i].GetValue()); c != 0 {
+			return c
+		}
+	}
+	return len(a) - len(b)
 }
 
 func labelKey(ls []*dto.LabelPair) string {
