@@ -19,10 +19,16 @@ const (
 )
 
 // Promtool returns the path of the pinned promtool. See Find.
-func Promtool(t testing.TB) string { return Find(t, "promtool", PromtoolEnv) }
+func Promtool(t testing.TB) string {
+	t.Helper()
+	return Find(t, "promtool", PromtoolEnv)
+}
 
 // Prometheus returns the path of the pinned prometheus server. See Find.
-func Prometheus(t testing.TB) string { return Find(t, "prometheus", PrometheusEnv) }
+func Prometheus(t testing.TB) string {
+	t.Helper()
+	return Find(t, "prometheus", PrometheusEnv)
+}
 
 // Find returns the binary named by the environment variable envVar or, when
 // that is unset, bin/<name> at the module root. A variable that names a
