@@ -1,4 +1,5 @@
-# sre-value-exporter: `make run` serves the demo, `make test` runs every check.
+# sre-value-exporter: `make run` serves the demo, `make test` runs every check
+# (it builds the pinned Prometheus tools into bin/ first; only Go and make needed).
 BINARY   := sre-value-exporter
 PKG      := github.com/sre-value/sre-value-exporter
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -12,7 +13,25 @@ LISTEN   ?= :9877
 DEMO_END := $(shell date -u +%F)
 DEMO_DIR := data/demo-$(DEMO_END)
 
-.PHONY: all build run test vet unit check-metrics check-generated bench clean
+.PHONY: all build run test vet unit check-metrics check-generated bench lint tools clean FORCE
+
+# Tools are built from source with Go into bin/ (git-ignored) on first use,
+# so `make test` needs nothing but Go and make. Every test, rule check and
+# end-to-end run uses this one Prometheus release: the Go module
+# github.com/prometheus/prometheus v0.316.0 is Prometheus 3.16.0.
+# remove_all_sd drops the cloud service-discovery plugins nobody here needs.
+PROMETHEUS_VERSION    := v0.316.0
+GOLANGCI_LINT_VERSION := v2.15.0
+TOOLS_DIR     := $(CURDIR)/bin
+PROMTOOL      := $(TOOLS_DIR)/promtool
+PROMETHEUS    := $(TOOLS_DIR)/prometheus
+GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint
+# A stamp per version: bumping a version above rebuilds on the next run, and
+# a deleted binary forces a rebuild even though its stamp survived.
+PROMETHEUS_STAMP    := $(TOOLS_DIR)/.prometheus-$(PROMETHEUS_VERSION)
+GOLANGCI_LINT_STAMP := $(TOOLS_DIR)/.golangci-lint-$(GOLANGCI_LINT_VERSION)
+# Tests find the pinned binaries through these (internal/testbin).
+TEST_ENV := PROMTOOL_BIN=$(PROMTOOL) PROMETHEUS_BIN=$(PROMETHEUS)
 
 all: build
 
@@ -25,29 +44,51 @@ $(DEMO_DIR)/config.yml: build
 run: build $(DEMO_DIR)/config.yml
 	./$(BINARY) --config.file $(DEMO_DIR)/config.yml --storage.path $(DEMO_DIR)/store.db --web.listen-address $(LISTEN)
 
-test: vet unit check-metrics check-generated
+test: tools vet unit check-metrics check-generated
 
 vet:
 	go vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
-unit:
-	go test -race -count=1 -timeout 15m ./...
+unit: tools
+	$(TEST_ENV) go test -race -count=1 -timeout 15m ./...
 
 # The golden /metrics of the demo must satisfy Prometheus' own linter.
-check-metrics:
-	promtool check metrics < internal/exporter/testdata/demo.metrics
+check-metrics: tools
+	$(PROMTOOL) check metrics < internal/exporter/testdata/demo.metrics
 
 # Generated files are committed; regenerating them must change nothing.
 check-generated: build
 	rm -rf .generated && mkdir -p .generated
 	./$(BINARY) demo --out .generated/demo --end 2026-11-20
 	diff -r examples/demo .generated/demo
-	go test -count=1 -run 'TestDemoMetricsMatchTheGoldenFile' ./internal/exporter
+	$(TEST_ENV) go test -count=1 -run 'TestDemoMetricsMatchTheGoldenFile' ./internal/exporter
 	rm -rf .generated
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
 
+# Not part of `make test`: findings are for review, see .golangci.yml.
+lint: $(GOLANGCI_LINT_STAMP)
+	$(GOLANGCI_LINT) run ./...
+
+tools: $(PROMETHEUS_STAMP)
+
+$(PROMETHEUS_STAMP): $(if $(and $(wildcard $(PROMTOOL)),$(wildcard $(PROMETHEUS))),,FORCE)
+	@echo "building promtool and prometheus $(PROMETHEUS_VERSION) into bin/ (first time: several minutes)"
+	@mkdir -p $(TOOLS_DIR) && rm -f $(TOOLS_DIR)/.prometheus-*
+	GOBIN=$(TOOLS_DIR) go install -tags remove_all_sd \
+		github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION) \
+		github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS_VERSION)
+	@touch $@
+
+$(GOLANGCI_LINT_STAMP): $(if $(wildcard $(GOLANGCI_LINT)),,FORCE)
+	@mkdir -p $(TOOLS_DIR) && rm -f $(TOOLS_DIR)/.golangci-lint-*
+	GOBIN=$(TOOLS_DIR) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	@touch $@
+
+FORCE:
+
+# bin/ (the pinned tools) survives `make clean`; remove it to rebuild them.
 clean:
 	rm -rf $(BINARY) data .generated

@@ -16,6 +16,7 @@ import (
 
 	_ "github.com/sre-value/sre-value-exporter/collectors/all"
 	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/testbin"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -94,14 +95,7 @@ func TestDemoMetricsMatchTheGoldenFile(t *testing.T) {
 }
 
 func TestDemoMetricsPassPromtoolCheckMetrics(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool is required in CI: apt-get install -y prometheus")
-		}
-		t.Skip("promtool not installed (apt-get install -y prometheus); skipping")
-	}
-	cmd := exec.Command(promtool, "check", "metrics")
+	cmd := exec.Command(testbin.Promtool(t), "check", "metrics")
 	cmd.Stdin = bytes.NewReader(demoMetrics(t))
 	out, err := cmd.CombinedOutput()
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {

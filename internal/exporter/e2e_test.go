@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/testbin"
 	"github.com/sre-value/sre-value-exporter/internal/web"
 )
 
@@ -29,13 +30,7 @@ import (
 // included) and checks headline numbers through the Prometheus API against
 // the same figures computed from the golden exposition.
 func TestARealPrometheusScrapesTheDemo(t *testing.T) {
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("prometheus is required in CI: apt-get install -y prometheus")
-		}
-		t.Skip("prometheus not installed (apt-get install -y prometheus); skipping")
-	}
+	bin := testbin.Prometheus(t)
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "demo.db"))
 	if err != nil {
@@ -62,9 +57,15 @@ func TestARealPrometheusScrapesTheDemo(t *testing.T) {
 	promAddr := freeAddr(t)
 	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target.Host)
 	cfgPath := filepath.Join(dir, "prometheus.yml")
-	os.WriteFile(cfgPath, []byte(cfg), 0o600)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+promAddr)
-	logFile, _ := os.Create(filepath.Join(dir, "prometheus.log"))
+	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
