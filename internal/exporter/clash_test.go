@@ -70,3 +70,41 @@ func TestACustomMetricThatClashesAcrossCollectorsIsRefusedWithItsLocation(t *tes
 		})
 	}
 }
+
+func TestEveryCollectorsMistakesAreReportedInOneRun(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `collectors:
+  - kind: records
+    name: alpha
+    tables:
+      - {type: trainings, source: t.csv}
+  - kind: nosuchkind
+    name: beta
+  - kind: records
+    name: gamma
+    tables:
+      - {type: custom, source: c.csv, metrics: [{name: sre_events_total, type: counter}]}
+`
+	path := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(c, nil, slog.New(slog.DiscardHandler), func(string) bool { return true }, nil, time.Now)
+	if err == nil {
+		t.Fatal("the mistakes were accepted")
+	}
+	got := strings.ReplaceAll(err.Error(), dir+"/", "")
+	for _, want := range []string{
+		`config.yml:5: collectors[0].tables[0].type: "trainings" is not a table type`,
+		`config.yml:6: collectors[1].kind: unknown collector kind "nosuchkind"`,
+		`config.yml:11: collectors[2].tables[0].metrics[0].name: "sre_events_total" is a metric the exporter already exports`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("error lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package exporter
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -136,10 +137,12 @@ func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled fun
 	catalogFP, _ := json.Marshal(cfg.Catalog)
 	claims := metrics.NewClaims()
 	var out []scheduler.Instance
+	var errs []error // every collector's mistakes, reported in one run
 	for _, cc := range cfg.Collectors {
 		kind, ok := collectors.Lookup(cc.Kind)
 		if !ok {
-			return nil, &config.Error{File: cfg.File, Line: cc.Line, Field: cc.Field() + ".kind", Msg: fmt.Sprintf("unknown collector kind %q (known: %s)", cc.Kind, kindNames())}
+			errs = append(errs, &config.Error{File: cfg.File, Line: cc.Line, Field: cc.Field() + ".kind", Msg: fmt.Sprintf("unknown collector kind %q (known: %s)", cc.Kind, kindNames())})
+			continue
 		}
 		if !enabled(cc.Kind) {
 			logger.Info("collector kind disabled by flag; skipping", "collector", cc.Name, "kind", cc.Kind, "flag", "--no-collector."+cc.Kind)
@@ -162,7 +165,8 @@ func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled fun
 		}
 		c, err := kind.Factory(deps)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		out = append(out, scheduler.Instance{
 			Name:        cc.Name,
@@ -172,6 +176,9 @@ func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled fun
 			Timeout:     time.Duration(cc.Timeout),
 			Fingerprint: fingerprint(cc, catalogFP, cfg.Dir),
 		})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return out, nil
 }
