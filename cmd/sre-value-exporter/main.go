@@ -178,7 +178,9 @@ func serveMetrics(o serveOptions) int {
 		Self:          reg,
 		Source:        exp.Scheduler,
 		Reload:        exp.Reload,
+		Reloads:       exp.Reloads,
 		Logger:        logger,
+		Context:       ctx,
 	})
 	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,8 @@ type Exporter struct {
 	opts      Options
 	store     *store.Store
 	Scheduler *scheduler.Scheduler
+
+	reloads atomic.Uint64
 
 	mu      sync.Mutex
 	cfg     *config.Config
@@ -90,6 +93,7 @@ func (e *Exporter) Start(ctx context.Context) error {
 func (e *Exporter) Reload() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	defer e.reloads.Add(1)
 	cfg, instances, static, err := e.build()
 	if err != nil {
 		e.success.Set(0)
@@ -104,6 +108,9 @@ func (e *Exporter) Reload() error {
 	e.opts.Logger.Info("configuration loaded", "file", e.opts.ConfigFile, "collectors", len(instances))
 	return nil
 }
+
+// Reloads counts configuration loads, successful or not.
+func (e *Exporter) Reloads() uint64 { return e.reloads.Load() }
 
 // Config returns the configuration in force.
 func (e *Exporter) Config() *config.Config {

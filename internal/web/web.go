@@ -4,8 +4,8 @@
 package web
 
 import (
-	"bytes"
 	"compress/gzip"
+	"context"
 	_ "embed"
 	"html/template"
 	"io"
@@ -40,12 +40,24 @@ type Options struct {
 	Reload        func() error
 	Logger        *slog.Logger
 	Now           func() time.Time
+	// Reloads counts configuration loads, failed ones included, so a
+	// reload's outcome is served at once although no collector changed.
+	Reloads func() uint64
+	// SelfMaxAge bounds how old the served Go runtime and process metrics
+	// may be (default 5s); collector health is always current.
+	SelfMaxAge time.Duration
+	// Context, when set, keeps the exporter's own metrics rendered in the
+	// background until it ends, so scrapes only copy bytes.
+	Context context.Context
 }
 
 // Handler returns the exporter's HTTP handler.
 func Handler(o Options) http.Handler {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SelfMaxAge <= 0 {
+		o.SelfMaxAge = 5 * time.Second
 	}
 	mux := http.NewServeMux()
 	mux.Handle(o.TelemetryPath, metricsHandler(o))
@@ -77,37 +89,29 @@ func Handler(o Options) http.Handler {
 
 var textFormat = expfmt.NewFormat(expfmt.TypeTextPlain)
 
-// metricsHandler writes the exporter's own metrics (gathered per scrape;
-// a few dozen series) followed by the collectors' body rendered at refresh
-// time. With gzip, each part is its own gzip member: a multi-member stream is
-// valid gzip, so the large part is compressed once per refresh, not per scrape.
+// metricsHandler writes the exporter's own metrics followed by the
+// collectors' body rendered at refresh time. With gzip, each part is its own
+// gzip member: a multi-member stream is valid gzip, so both parts are
+// compressed once, not per scrape.
 func metricsHandler(o Options) http.Handler {
+	self := newSelfMetrics(o.Self, o.Source.Statuses, o.Reloads, o.SelfMaxAge, o.Now)
+	if o.Context != nil {
+		go self.run(o.Context)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fams, err := o.Self.Gather()
-		if err != nil {
-			o.Logger.Warn("gathering the exporter's own metrics", "err", err)
-		}
-		var self bytes.Buffer
-		enc := expfmt.NewEncoder(&self, textFormat)
-		for _, f := range fams {
-			if err := enc.Encode(f); err != nil {
-				http.Error(w, "encoding metrics: "+err.Error(), http.StatusInternalServerError)
-				return
-			}
+		own := self.get()
+		if own.err != nil {
+			o.Logger.Warn("serving the exporter's own metrics", "err", own.err)
 		}
 		body := o.Source.Rendered()
 		w.Header().Set("Content-Type", string(textFormat))
 		if acceptsGzip(r) {
 			w.Header().Set("Content-Encoding", "gzip")
-			zw := gzipWriters.Get().(*gzip.Writer)
-			zw.Reset(w)
-			zw.Write(self.Bytes())
-			zw.Close()
-			gzipWriters.Put(zw)
+			w.Write(own.gzip)
 			w.Write(body.Gzip)
 			return
 		}
-		w.Write(self.Bytes())
+		w.Write(own.text)
 		w.Write(body.Text)
 	})
 }
