@@ -19,7 +19,7 @@ import (
 // GET /incidents (since/until on created_at, statuses[], service_ids[],
 // team_ids[], urgencies[], offset/limit/total, sort_by=created_at:asc), GET
 // /incidents/{id}, GET /incidents/{id}/log_entries and the account-wide GET
-// /log_entries (since/until on the entry's created_at, is_overview,
+// /log_entries (since/until on the entry's created_at, is_overview, team_ids[],
 // offset/limit/more/total, newest first, each entry naming its incident),
 // with the real limits: offset+limit at most 10,000 and, for incidents,
 // since..until at most six months.
@@ -398,6 +398,14 @@ func (f *fakePD) listAccountLogEntries(w http.ResponseWriter, r *http.Request) {
 	lo := sort.Search(len(all), func(i int) bool { return all[i].created.Before(until) })
 	hi := sort.Search(len(all), func(i int) bool { return all[i].created.Before(since) })
 	match := all[lo:max(lo, hi)]
+	if teams := q["team_ids[]"]; len(teams) > 0 {
+		// Only entries of incidents related to these teams.
+		related := map[string]bool{}
+		for _, inc := range f.incidents {
+			related[inc.id] = slices.ContainsFunc(inc.teams, func(t string) bool { return slices.Contains(teams, t) })
+		}
+		match = slices.DeleteFunc(slices.Clone(match), func(e fakeLogEntry) bool { return !related[e.incident] })
+	}
 	page := make([]json.RawMessage, 0, limit)
 	for _, e := range match[min(offset, len(match)):min(offset+limit, len(match))] {
 		page = append(page, e.raw)

@@ -558,6 +558,27 @@ func TestFilterChangeStartsOver(t *testing.T) {
 	}
 }
 
+func TestTeamFilterAppliesToLogEntries(t *testing.T) {
+	h := newHarness(t, fixtureFake(t), "team_ids: [PTEAMPAY]")
+	h.mustSync()
+	for _, r := range h.fake.requestLog() {
+		if !strings.Contains(r, "team_ids%5B%5D=PTEAMPAY") {
+			t.Errorf("request without the team filter: %s", r)
+		}
+	}
+	// PINC001 (5m) and PINC004 (2m) keep their acknowledgements; PINC002
+	// has no team and is not stored.
+	for id, want := range map[string]time.Duration{"PINC001": 5 * time.Minute, "PINC004": 2 * time.Minute} {
+		inc, _ := h.stored(id)
+		if got, _ := inc.TimeToAcknowledge(); got != want {
+			t.Errorf("%s time to acknowledge %v, want %v", id, got, want)
+		}
+	}
+	if _, ok := h.stored("PINC002"); ok {
+		t.Error("PINC002, of no team, was stored")
+	}
+}
+
 func TestSeverityFromUrgencyUsesTheSeverityMap(t *testing.T) {
 	h := newHarness(t, fixtureFake(t), "severity_from: urgency\nseverity_map: {high: sev1, low: sev3}")
 	h.mustSync()

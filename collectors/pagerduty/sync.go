@@ -501,6 +501,9 @@ func (c *Collector) readLogs(ctx context.Context, s *syncRun, since, until time.
 			Until:      until.Format(time.RFC3339),
 			IsOverview: true,
 			TimeZone:   "UTC",
+			// The API filters log entries by team, not by service or
+			// urgency: those are left to the stored incidents.
+			TeamIDs: c.cfg.TeamIDs,
 		}
 		var page *pd.ListLogEntryResponse
 		err := c.call(ctx, func(ctx context.Context) (err error) {
