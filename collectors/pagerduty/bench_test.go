@@ -8,9 +8,8 @@ import (
 	"time"
 )
 
-// benchFake holds n incidents spread evenly over the 180-day lookback.
-// Open acknowledged incidents carry their acknowledgements in the list;
-// resolved ones need one log-entries lookup each.
+// benchFake holds n incidents spread evenly over the 180-day lookback,
+// without log entries: it measures listing.
 func benchFake(b *testing.B, n int, status string) *fakePD {
 	f := newFakePD(b, testToken)
 	start := testNow.Add(-180 * 24 * time.Hour)
@@ -59,7 +58,7 @@ func benchSync(b *testing.B, n int, status string) {
 func BenchmarkSync100kOpenIncidents(b *testing.B) { benchSync(b, 100_000, "acknowledged") }
 
 // BenchmarkSync10kResolvedIncidents is a first sync of 10,000 resolved
-// incidents: one log-entries lookup each for the first acknowledgement.
+// incidents (one log-entries lookup each before the account-wide listing).
 func BenchmarkSync10kResolvedIncidents(b *testing.B) { benchSync(b, 10_000, "resolved") }
 
 // accountFake holds 4,000 incidents over the 180-day lookback with their
