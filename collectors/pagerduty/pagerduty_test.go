@@ -409,6 +409,70 @@ func TestResolutionsAreSeenAndARestartResumesFromTheCursor(t *testing.T) {
 	}
 }
 
+func TestChangesInTheLogOfAStoredOpenIncidentAreReadBack(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// change is applied to PINC006 (open since 2025-06-30T11:30Z) at
+		// 2025-07-01T09:00Z, between two refreshes.
+		change   func(f *fakePD)
+		settings string
+		requests int
+		check    func(t *testing.T, inc incident.Incident, stored bool)
+	}{
+		{"a resolution is read back", func(f *fakePD) {
+			f.update("PINC006", map[string]any{"status": "resolved", "resolved_at": "2025-07-01T09:00:00Z", "last_status_change_at": "2025-07-01T09:00:00Z"})
+			f.logEntry("PINC006", "RLOG69", "resolve_log_entry", "2025-07-01T09:00:00Z")
+		}, "", 3, func(t *testing.T, inc incident.Incident, stored bool) {
+			if want := time.Date(2025, 7, 1, 9, 0, 0, 0, time.UTC); !stored || !inc.Resolved.Equal(want) {
+				t.Errorf("PINC006 stored %v resolved %v, want %v", stored, inc.Resolved, want)
+			}
+		}},
+		{"a merge removes the duplicate", func(f *fakePD) {
+			f.update("PINC006", map[string]any{"status": "resolved", "resolved_at": "2025-07-01T09:00:00Z", "last_status_change_at": "2025-07-01T09:00:00Z",
+				"resolve_reason": map[string]any{"type": "merge_resolve_reason", "incident": map[string]any{"id": "PINC005", "type": "incident_reference"}}})
+			f.logEntry("PINC006", "RLOG69", "resolve_log_entry", "2025-07-01T09:00:00Z")
+		}, "", 3, func(t *testing.T, inc incident.Incident, stored bool) {
+			if stored {
+				t.Error("the merged PINC006 is still stored")
+			}
+		}},
+		{"an urgency change moves the severity", func(f *fakePD) {
+			f.update("PINC006", map[string]any{"urgency": "high", "updated_at": "2025-07-01T09:00:00Z"})
+			f.logEntry("PINC006", "RLOG69", "urgency_change_log_entry", "2025-07-01T09:00:00Z")
+		}, "severity_from: urgency\nseverity_map: {high: sev1, low: sev3}", 3, func(t *testing.T, inc incident.Incident, stored bool) {
+			if inc.Severity != "sev1" {
+				t.Errorf("PINC006 severity %q, want sev1", inc.Severity)
+			}
+		}},
+		{"an assignment changes nothing and is not read back", func(f *fakePD) {
+			f.logEntry("PINC006", "RLOG69", "assign_log_entry", "2025-07-01T09:00:00Z")
+		}, "", 2, func(t *testing.T, inc incident.Incident, stored bool) {
+			if !stored || !inc.IsOpen() {
+				t.Errorf("PINC006 stored %v open %v, want stored and open", stored, inc.IsOpen())
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := fixtureFake(t)
+			h := newHarness(t, f, tc.settings)
+			h.mustSync()
+			// A refresh at 08:00 moves the cursors past PINC006's creation
+			// and the overlap, so only its log can tell it changed.
+			h.clock = time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC)
+			h.mustSync()
+			tc.change(f)
+			h.clock = time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
+			f.resetRequests()
+			h.mustSync()
+			if got := f.requestLog(); len(got) != tc.requests {
+				t.Errorf("made %d requests, want %d:\n%s", len(got), tc.requests, strings.Join(got, "\n"))
+			}
+			inc, stored := h.stored("PINC006")
+			tc.check(t, inc, stored)
+		})
+	}
+}
+
 func TestRateLimitedRequestIsRetriedAfterRetryAfter(t *testing.T) {
 	f := fixtureFake(t)
 	limited := false

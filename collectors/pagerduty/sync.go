@@ -576,7 +576,10 @@ func (c *Collector) applyLogs(s *syncRun, entries []pd.LogEntry, downTo time.Tim
 				continue
 			}
 			inc, ok, err := incident.Get(tx, id)
-			if err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			if !ok {
 				continue
 			}
 			t, err := parseTime(e.CreatedAt)
