@@ -361,6 +361,29 @@ func TestIdleRefreshMakesTwoRequests(t *testing.T) {
 	}
 }
 
+func TestStoreFromBeforeLogEntriesRefreshesFromItsIncidentCursor(t *testing.T) {
+	h := newHarness(t, fixtureFake(t), "")
+	h.mustSync()
+	// Earlier versions kept only the incident cursor.
+	err := h.st.Update(h.c.deps.StoreKey(), func(tx *store.Tx) error { return tx.SetCursor(cursorLogs, "") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.restart("")
+	h.fake.resetRequests()
+	h.mustSync()
+	want := []string{
+		"/incidents?limit=100&since=2025-06-30T11%3A00%3A00Z&sort_by=created_at%3Aasc&time_zone=UTC&total=true&until=2025-06-30T12%3A00%3A00Z",
+		"/log_entries?is_overview=true&limit=100&since=2025-06-30T11%3A00%3A00Z&time_zone=UTC&total=true&until=2025-06-30T12%3A00%3A00Z",
+	}
+	if got := h.fake.requestLog(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if err := testutil.GatherAndCompare(h.snapshot(), strings.NewReader(fixtureGauges), fixtureGaugeNames...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestResolutionsAreSeenAndARestartResumesFromTheCursor(t *testing.T) {
 	h := newHarness(t, fixtureFake(t), "")
 	h.mustSync()

@@ -130,7 +130,10 @@ func (c *Collector) firstSync(ctx context.Context, s *syncRun, cur *cursors) err
 			// Entries at the second it stopped may be on both sides.
 			until = cur.logsDownTo.Add(time.Second)
 		}
-		progress := func(downTo time.Time) { cur.logsDownTo = downTo }
+		progress := func(downTo time.Time) {
+			cur.logsDownTo = downTo
+			c.setProgress(*cur)
+		}
 		if err := c.readLogs(ctx, s, start, until, progress); err != nil {
 			return err
 		}
@@ -144,6 +147,7 @@ func (c *Collector) firstSync(ctx context.Context, s *syncRun, cur *cursors) err
 			return collectors.WithReason(collectors.ReasonStore, fmt.Errorf("pagerduty: %w", err))
 		}
 		cur.logs, cur.logsDownTo = end, time.Time{}
+		c.setProgress(*cur)
 		start = end
 	}
 	return c.saveCursors(map[string]time.Time{cursorFirstFrom: {}, cursorFirstUntil: {}})
