@@ -16,10 +16,13 @@ import (
 )
 
 // fakePD speaks the parts of the PagerDuty REST API v2 the collector uses:
-// GET /incidents (since/until, statuses[], service_ids[], team_ids[],
-// urgencies[], offset/limit/total, sort_by=created_at:asc), GET
-// /incidents/{id} and GET /incidents/{id}/log_entries, with the real
-// limits: offset+limit at most 10,000 and since..until at most six months.
+// GET /incidents (since/until on created_at, statuses[], service_ids[],
+// team_ids[], urgencies[], offset/limit/total, sort_by=created_at:asc), GET
+// /incidents/{id}, GET /incidents/{id}/log_entries and the account-wide GET
+// /log_entries (since/until on the entry's created_at, is_overview, team_ids[],
+// offset/limit/more/total, newest first, each entry naming its incident),
+// with the real limits: offset+limit at most 10,000 and, for incidents,
+// since..until at most six months.
 type fakePD struct {
 	t     testing.TB
 	token string
@@ -28,11 +31,21 @@ type fakePD struct {
 	mu        sync.Mutex
 	incidents []*fakeIncident // sorted by created_at
 	logs      map[string][]json.RawMessage
-	requests  []string // path?query of every request
+	// allLogs is every log entry with its incident, newest first; nil
+	// after a change.
+	allLogs  []fakeLogEntry
+	requests []string // path?query of every request
 	// fail, when set, may answer a request instead of the fake.
 	fail func(w http.ResponseWriter, r *http.Request) bool
 	// violations are requests breaking the API limits.
 	violations []string
+}
+
+type fakeLogEntry struct {
+	raw      json.RawMessage
+	created  time.Time
+	id       string
+	incident string
 }
 
 type fakeIncident struct {
@@ -72,6 +85,49 @@ func (f *fakePD) load(path string) {
 	for id, entries := range fx.LogEntries {
 		f.logs[id] = entries
 	}
+	f.allLogs = nil
+}
+
+// logEntry records that something happened to an incident at a time, as
+// PagerDuty's log does (newest first per incident).
+func (f *fakePD) logEntry(incidentID, id, typ, at string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	raw := json.RawMessage(fmt.Sprintf(`{"id":%q,"type":%q,"summary":%q,"created_at":%q}`, id, typ, typ, at))
+	f.logs[incidentID] = append([]json.RawMessage{raw}, f.logs[incidentID]...)
+	f.allLogs = nil
+}
+
+// accountLogs returns every log entry, newest first, each with its
+// incident reference; the caller holds f.mu.
+func (f *fakePD) accountLogs() []fakeLogEntry {
+	if f.allLogs != nil {
+		return f.allLogs
+	}
+	all := []fakeLogEntry{}
+	for incidentID, entries := range f.logs {
+		for _, raw := range entries {
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				f.t.Fatalf("fixture log entry of %s: %v", incidentID, err)
+			}
+			created, err := time.Parse(time.RFC3339, fmt.Sprint(m["created_at"]))
+			if err != nil {
+				f.t.Fatalf("fixture log entry of %s: %v", incidentID, err)
+			}
+			m["incident"] = map[string]any{"id": incidentID, "type": "incident_reference"}
+			data, _ := json.Marshal(m)
+			all = append(all, fakeLogEntry{raw: data, created: created, id: fmt.Sprint(m["id"]), incident: incidentID})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].created.Equal(all[j].created) {
+			return all[i].created.After(all[j].created)
+		}
+		return all[i].id > all[j].id
+	})
+	f.allLogs = all
+	return all
 }
 
 // put adds or replaces an incident given in the API's JSON shape.
@@ -186,6 +242,8 @@ func (f *fakePD) serve(w http.ResponseWriter, r *http.Request) {
 		f.listIncidents(w, r)
 	case len(parts) == 2 && parts[0] == "incidents":
 		f.getIncident(w, parts[1])
+	case len(parts) == 1 && parts[0] == "log_entries":
+		f.listAccountLogEntries(w, r)
 	case len(parts) == 3 && parts[0] == "incidents" && parts[2] == "log_entries":
 		f.listLogEntries(w, r, parts[1])
 	default:
@@ -316,4 +374,47 @@ func (f *fakePD) listLogEntries(w http.ResponseWriter, r *http.Request, id strin
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"log_entries": page, "limit": limit, "offset": offset, "more": offset+limit < len(entries), "total": nil})
+}
+
+func (f *fakePD) listAccountLogEntries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	offset, limit, ok := pageParams(w, r)
+	if !ok {
+		f.mu.Lock()
+		f.violations = append(f.violations, r.URL.RequestURI())
+		f.mu.Unlock()
+		return
+	}
+	since, err1 := time.Parse(time.RFC3339, q.Get("since"))
+	until, err2 := time.Parse(time.RFC3339, q.Get("until"))
+	if err1 != nil || err2 != nil || !since.Before(until) {
+		writeError(w, http.StatusBadRequest, 2001, "Invalid Input Provided", "since and until must be times with since before until")
+		return
+	}
+	f.mu.Lock()
+	all := f.accountLogs()
+	// Newest first: entries before until start at lo, those at or after
+	// since end at hi.
+	lo := sort.Search(len(all), func(i int) bool { return all[i].created.Before(until) })
+	hi := sort.Search(len(all), func(i int) bool { return all[i].created.Before(since) })
+	match := all[lo:max(lo, hi)]
+	if teams := q["team_ids[]"]; len(teams) > 0 {
+		// Only entries of incidents related to these teams.
+		related := map[string]bool{}
+		for _, inc := range f.incidents {
+			related[inc.id] = slices.ContainsFunc(inc.teams, func(t string) bool { return slices.Contains(teams, t) })
+		}
+		match = slices.DeleteFunc(slices.Clone(match), func(e fakeLogEntry) bool { return !related[e.incident] })
+	}
+	page := make([]json.RawMessage, 0, limit)
+	for _, e := range match[min(offset, len(match)):min(offset+limit, len(match))] {
+		page = append(page, e.raw)
+	}
+	f.mu.Unlock()
+	resp := map[string]any{"log_entries": page, "limit": limit, "offset": offset, "more": offset+limit < len(match), "total": nil}
+	if q.Get("total") == "true" {
+		resp["total"] = len(match)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
 }

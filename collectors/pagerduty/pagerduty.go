@@ -5,6 +5,7 @@
 package pagerduty
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -84,8 +85,13 @@ type Collector struct {
 	api  *pd.Client
 	log  *slog.Logger
 
-	mu    sync.Mutex
-	notes []string
+	// sleep waits between attempts at a body that did not decode.
+	sleep func(ctx context.Context, d time.Duration) error
+
+	mu sync.Mutex
+	// progress words how far a first sync in progress got.
+	progress string
+	notes    []string
 	// skipped counts incidents left out by validation in the last sync.
 	skipped int
 }
@@ -135,7 +141,22 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	return &Collector{deps: deps, cfg: cfg, api: api, log: logger.With("collector", deps.Name())}, nil
+	sleep := opts.Sleep
+	if sleep == nil {
+		sleep = sleepContext
+	}
+	return &Collector{deps: deps, cfg: cfg, api: api, sleep: sleep, log: logger.With("collector", deps.Name())}, nil
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // normalise applies defaults and checks every setting, naming the field.
@@ -213,11 +234,16 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), Source, now, nil)
 }
 
-// Notes are the warnings of the last sync, for the landing page.
+// Notes are the progress of a first sync still going and the warnings of
+// the last sync, for the landing page.
 func (c *Collector) Notes() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := slices.Clone(c.notes)
+	var out []string
+	if c.progress != "" {
+		out = append(out, c.progress)
+	}
+	out = append(out, c.notes...)
 	if c.skipped > len(c.notes) {
 		out = append(out, fmt.Sprintf("%d incidents skipped in total (only the first %d are listed)", c.skipped, len(c.notes)))
 	}

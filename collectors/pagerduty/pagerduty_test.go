@@ -313,14 +313,14 @@ func TestFirstSyncGivesHandComputedFigures(t *testing.T) {
 		t.Errorf("time to acknowledge counter: %v s over %d, want 2100 s over 5", ackSum, ackCount)
 	}
 
-	// 180 days of lookback in 30-day slices: 6 list requests, then the
-	// overview log entries of the 5 resolved incidents with no known ack.
+	// 180 days of lookback in 30-day slices: per slice one page of
+	// incidents and one page of the account's overview log entries.
 	var lists, logs int
 	for _, r := range h.fake.requestLog() {
 		switch {
 		case strings.HasPrefix(r, "/incidents?"):
 			lists++
-		case strings.Contains(r, "/log_entries?"):
+		case strings.HasPrefix(r, "/log_entries?"):
 			logs++
 			if !strings.Contains(r, "is_overview=true") {
 				t.Errorf("log entries requested without is_overview: %s", r)
@@ -329,8 +329,8 @@ func TestFirstSyncGivesHandComputedFigures(t *testing.T) {
 			t.Errorf("unexpected request %s", r)
 		}
 	}
-	if lists != 6 || logs != 5 {
-		t.Errorf("made %d list and %d log entry requests, want 6 and 5:\n%s", lists, logs, strings.Join(h.fake.requestLog(), "\n"))
+	if lists != 6 || logs != 6 {
+		t.Errorf("made %d list and %d log entry requests, want 6 and 6:\n%s", lists, logs, strings.Join(h.fake.requestLog(), "\n"))
 	}
 	if len(h.fake.violations) > 0 {
 		t.Errorf("requests broke API limits: %v", h.fake.violations)
@@ -340,17 +340,44 @@ func TestFirstSyncGivesHandComputedFigures(t *testing.T) {
 	}
 }
 
-func TestSecondSyncWithNothingChangedMakesOneRequest(t *testing.T) {
+func TestIdleRefreshMakesTwoRequests(t *testing.T) {
 	h := newHarness(t, fixtureFake(t), "")
 	h.mustSync()
 	h.fake.resetRequests()
 	h.mustSync()
 	got := h.fake.requestLog()
-	// Only the overlap hour before the cursor is re-read: both open
-	// incidents were created in it, so no open-incident pass is needed.
-	want := "/incidents?limit=100&since=2025-06-30T11%3A00%3A00Z&sort_by=created_at%3Aasc&time_zone=UTC&total=true&until=2025-06-30T12%3A00%3A00Z"
-	if len(got) != 1 || got[0] != want {
-		t.Fatalf("requests:\n%s\nwant only:\n%s", strings.Join(got, "\n"), want)
+	// Only the overlap hour before the cursors is re-read: incidents
+	// created in it and log entries written in it. PINC005's second
+	// acknowledgement (11:07) is in the overlap but changes nothing.
+	want := []string{
+		"/incidents?limit=100&since=2025-06-30T11%3A00%3A00Z&sort_by=created_at%3Aasc&time_zone=UTC&total=true&until=2025-06-30T12%3A00%3A00Z",
+		"/log_entries?is_overview=true&limit=100&since=2025-06-30T11%3A00%3A00Z&time_zone=UTC&total=true&until=2025-06-30T12%3A00%3A00Z",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("requests:\n%s\nwant only:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if err := testutil.GatherAndCompare(h.snapshot(), strings.NewReader(fixtureGauges), fixtureGaugeNames...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStoreFromBeforeLogEntriesRefreshesFromItsIncidentCursor(t *testing.T) {
+	h := newHarness(t, fixtureFake(t), "")
+	h.mustSync()
+	// Earlier versions kept only the incident cursor.
+	err := h.st.Update(h.c.deps.StoreKey(), func(tx *store.Tx) error { return tx.SetCursor(cursorLogs, "") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.restart("")
+	h.fake.resetRequests()
+	h.mustSync()
+	want := []string{
+		"/incidents?limit=100&since=2025-06-30T11%3A00%3A00Z&sort_by=created_at%3Aasc&time_zone=UTC&total=true&until=2025-06-30T12%3A00%3A00Z",
+		"/log_entries?is_overview=true&limit=100&since=2025-06-30T11%3A00%3A00Z&time_zone=UTC&total=true&until=2025-06-30T12%3A00%3A00Z",
+	}
+	if got := h.fake.requestLog(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if err := testutil.GatherAndCompare(h.snapshot(), strings.NewReader(fixtureGauges), fixtureGaugeNames...); err != nil {
 		t.Fatal(err)
@@ -364,11 +391,13 @@ func TestResolutionsAreSeenAndARestartResumesFromTheCursor(t *testing.T) {
 	// PINC005 is resolved an hour later; PagerDuty then lists no
 	// acknowledgements for it, but the first one was already stored.
 	h.fake.update("PINC005", map[string]any{"status": "resolved", "resolved_at": "2025-06-30T13:00:00Z", "last_status_change_at": "2025-06-30T13:00:00Z", "acknowledgements": []any{}})
+	h.fake.logEntry("PINC005", "RLOG54", "resolve_log_entry", "2025-06-30T13:00:00Z")
 	h.clock = time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
 	h.fake.resetRequests()
 	h.mustSync()
-	if got := h.fake.requestLog(); len(got) != 1 {
-		t.Fatalf("second sync made %d requests, want 1:\n%s", len(got), strings.Join(got, "\n"))
+	// PINC005 was created in the overlap, so the incident list brings it.
+	if got := h.fake.requestLog(); len(got) != 2 {
+		t.Fatalf("second sync made %d requests, want 2:\n%s", len(got), strings.Join(got, "\n"))
 	}
 	inc, _ := h.stored("PINC005")
 	if want := time.Date(2025, 6, 30, 13, 0, 0, 0, time.UTC); !inc.Resolved.Equal(want) {
@@ -379,7 +408,8 @@ func TestResolutionsAreSeenAndARestartResumesFromTheCursor(t *testing.T) {
 	}
 
 	// Restart (store reopened, new collector) nine days later. PINC006,
-	// created before the cursor, was resolved meanwhile.
+	// created before the cursor, was resolved meanwhile (its resolve log
+	// entry is in the fixture).
 	h.fake.update("PINC006", map[string]any{"status": "resolved", "resolved_at": "2025-07-02T00:00:00Z", "last_status_change_at": "2025-07-02T00:00:00Z"})
 	h.clock = time.Date(2025, 7, 10, 12, 0, 0, 0, time.UTC)
 	h.restart("")
@@ -388,11 +418,10 @@ func TestResolutionsAreSeenAndARestartResumesFromTheCursor(t *testing.T) {
 	want := []string{
 		// New incidents from the cursor (2025-07-01T12:00Z) minus the 1h overlap.
 		"/incidents?limit=100&since=2025-07-01T11%3A00%3A00Z&sort_by=created_at%3Aasc&time_zone=UTC&total=true&until=2025-07-10T12%3A00%3A00Z",
-		// Still-open incidents created before that, from the oldest one.
-		"/incidents?limit=100&since=2025-06-30T11%3A30%3A00Z&sort_by=created_at%3Aasc&statuses%5B%5D=triggered&statuses%5B%5D=acknowledged&time_zone=UTC&total=true&until=2025-07-01T11%3A00%3A00Z",
-		// PINC006 is no longer open: read it, then its first ack (none).
+		// Log entries since the last sync, minus the overlap.
+		"/log_entries?is_overview=true&limit=100&since=2025-07-01T11%3A00%3A00Z&time_zone=UTC&total=true&until=2025-07-10T12%3A00%3A00Z",
+		// PINC006's resolve_log_entry is newer than what is stored: read it.
 		"/incidents/PINC006",
-		"/incidents/PINC006/log_entries?is_overview=true&limit=100&time_zone=UTC",
 	}
 	if got := h.fake.requestLog(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("requests after restart:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -400,6 +429,70 @@ func TestResolutionsAreSeenAndARestartResumesFromTheCursor(t *testing.T) {
 	inc, _ = h.stored("PINC006")
 	if want := time.Date(2025, 7, 2, 0, 0, 0, 0, time.UTC); !inc.Resolved.Equal(want) || !inc.Acknowledged.IsZero() {
 		t.Errorf("PINC006 resolved %v acknowledged %v, want resolved %v and never acknowledged", inc.Resolved, inc.Acknowledged, want)
+	}
+}
+
+func TestChangesInTheLogOfAStoredOpenIncidentAreReadBack(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// change is applied to PINC006 (open since 2025-06-30T11:30Z) at
+		// 2025-07-01T09:00Z, between two refreshes.
+		change   func(f *fakePD)
+		settings string
+		requests int
+		check    func(t *testing.T, inc incident.Incident, stored bool)
+	}{
+		{"a resolution is read back", func(f *fakePD) {
+			f.update("PINC006", map[string]any{"status": "resolved", "resolved_at": "2025-07-01T09:00:00Z", "last_status_change_at": "2025-07-01T09:00:00Z"})
+			f.logEntry("PINC006", "RLOG69", "resolve_log_entry", "2025-07-01T09:00:00Z")
+		}, "", 3, func(t *testing.T, inc incident.Incident, stored bool) {
+			if want := time.Date(2025, 7, 1, 9, 0, 0, 0, time.UTC); !stored || !inc.Resolved.Equal(want) {
+				t.Errorf("PINC006 stored %v resolved %v, want %v", stored, inc.Resolved, want)
+			}
+		}},
+		{"a merge removes the duplicate", func(f *fakePD) {
+			f.update("PINC006", map[string]any{"status": "resolved", "resolved_at": "2025-07-01T09:00:00Z", "last_status_change_at": "2025-07-01T09:00:00Z",
+				"resolve_reason": map[string]any{"type": "merge_resolve_reason", "incident": map[string]any{"id": "PINC005", "type": "incident_reference"}}})
+			f.logEntry("PINC006", "RLOG69", "resolve_log_entry", "2025-07-01T09:00:00Z")
+		}, "", 3, func(t *testing.T, inc incident.Incident, stored bool) {
+			if stored {
+				t.Error("the merged PINC006 is still stored")
+			}
+		}},
+		{"an urgency change moves the severity", func(f *fakePD) {
+			f.update("PINC006", map[string]any{"urgency": "high", "updated_at": "2025-07-01T09:00:00Z"})
+			f.logEntry("PINC006", "RLOG69", "urgency_change_log_entry", "2025-07-01T09:00:00Z")
+		}, "severity_from: urgency\nseverity_map: {high: sev1, low: sev3}", 3, func(t *testing.T, inc incident.Incident, stored bool) {
+			if inc.Severity != "sev1" {
+				t.Errorf("PINC006 severity %q, want sev1", inc.Severity)
+			}
+		}},
+		{"an assignment changes nothing and is not read back", func(f *fakePD) {
+			f.logEntry("PINC006", "RLOG69", "assign_log_entry", "2025-07-01T09:00:00Z")
+		}, "", 2, func(t *testing.T, inc incident.Incident, stored bool) {
+			if !stored || !inc.IsOpen() {
+				t.Errorf("PINC006 stored %v open %v, want stored and open", stored, inc.IsOpen())
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := fixtureFake(t)
+			h := newHarness(t, f, tc.settings)
+			h.mustSync()
+			// A refresh at 08:00 moves the cursors past PINC006's creation
+			// and the overlap, so only its log can tell it changed.
+			h.clock = time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC)
+			h.mustSync()
+			tc.change(f)
+			h.clock = time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
+			f.resetRequests()
+			h.mustSync()
+			if got := f.requestLog(); len(got) != tc.requests {
+				t.Errorf("made %d requests, want %d:\n%s", len(got), tc.requests, strings.Join(got, "\n"))
+			}
+			inc, stored := h.stored("PINC006")
+			tc.check(t, inc, stored)
+		})
 	}
 }
 
@@ -422,8 +515,8 @@ func TestRateLimitedRequestIsRetriedAfterRetryAfter(t *testing.T) {
 	if len(h.sleeps) != 1 || h.sleeps[0] != 7*time.Second {
 		t.Errorf("waited %v, want exactly the 7s of Retry-After", h.sleeps)
 	}
-	if got := len(f.requestLog()); got != 6+5+1 {
-		t.Errorf("made %d requests, want 12 (11 plus the retried one)", got)
+	if got := len(f.requestLog()); got != 6+6+1 {
+		t.Errorf("made %d requests, want 13 (12 plus the retried one)", got)
 	}
 	if err := testutil.GatherAndCompare(h.snapshot(), strings.NewReader(fixtureGauges), fixtureGaugeNames...); err != nil {
 		t.Fatal(err)
@@ -506,9 +599,10 @@ func TestSliceOverTenThousandIncidentsIsSplitInHalves(t *testing.T) {
 	// (1 request each); [-40d,0) reports 10,050 -> split: [-40d,-20d)
 	// empty (1); [-20d,0) reports 10,050 -> split: [-20d,-10d) empty (1);
 	// [-10d,0) reports 10,050 -> split: [-10d,-5d) 5,400 = 54 pages,
-	// [-5d,0) 4,650 = 47 pages. Total 1+1+1+1+1+1+1+54+47 = 108.
-	if got := len(f.requestLog()); got != 108 {
-		t.Errorf("made %d requests, want 108", got)
+	// [-5d,0) 4,650 = 47 pages: 108 incident lists. Each of the three
+	// 180-day slices then reads one (empty) page of log entries: 111.
+	if got := len(f.requestLog()); got != 111 {
+		t.Errorf("made %d requests, want 111", got)
 	}
 }
 
@@ -526,10 +620,10 @@ func TestRequestsNeverSpanMoreThanSixMonths(t *testing.T) {
 			t.Errorf("request spans %v: %s", until.Sub(since), r)
 		}
 	}
-	// 730d = 4 slices of 180d and one of 10d.
-	// PINC009, outside the default 180 days, is inside these 730.
-	if got := len(h.fake.requestLog()); got != 5+6 {
-		t.Errorf("made %d requests, want 5 lists and 6 log entry lookups:\n%s", got, strings.Join(h.fake.requestLog(), "\n"))
+	// 730d = 4 slices of 180d and one of 10d, each with one page of
+	// incidents and one of log entries.
+	if got := len(h.fake.requestLog()); got != 5+5 {
+		t.Errorf("made %d requests, want 5 lists and 5 log entry pages:\n%s", got, strings.Join(h.fake.requestLog(), "\n"))
 	}
 }
 
@@ -548,6 +642,27 @@ func TestFilterChangeStartsOver(t *testing.T) {
 		if _, ok := h.stored(id); ok != want {
 			t.Errorf("%s stored = %v, want %v", id, ok, want)
 		}
+	}
+}
+
+func TestTeamFilterAppliesToLogEntries(t *testing.T) {
+	h := newHarness(t, fixtureFake(t), "team_ids: [PTEAMPAY]")
+	h.mustSync()
+	for _, r := range h.fake.requestLog() {
+		if !strings.Contains(r, "team_ids%5B%5D=PTEAMPAY") {
+			t.Errorf("request without the team filter: %s", r)
+		}
+	}
+	// PINC001 (5m) and PINC004 (2m) keep their acknowledgements; PINC002
+	// has no team and is not stored.
+	for id, want := range map[string]time.Duration{"PINC001": 5 * time.Minute, "PINC004": 2 * time.Minute} {
+		inc, _ := h.stored(id)
+		if got, _ := inc.TimeToAcknowledge(); got != want {
+			t.Errorf("%s time to acknowledge %v, want %v", id, got, want)
+		}
+	}
+	if _, ok := h.stored("PINC002"); ok {
+		t.Error("PINC002, of no team, was stored")
 	}
 }
 
