@@ -15,7 +15,7 @@ import (
 	"strconv"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
 )
