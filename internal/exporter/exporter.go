@@ -19,6 +19,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/scheduler"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
@@ -117,11 +118,7 @@ func (e *Exporter) Config() *config.Config {
 }
 
 func (e *Exporter) build() (*config.Config, []scheduler.Instance, *snapshot.Snapshot, error) {
-	cfg, err := config.Load(e.opts.ConfigFile)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	instances, err := Build(cfg, e.store, e.opts.Logger, e.opts.Enabled, e.Scheduler.Observer, e.opts.Now)
+	cfg, instances, err := Load(e.opts.ConfigFile, e.store, e.opts.Logger, e.opts.Enabled, e.Scheduler.Observer, e.opts.Now)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -134,16 +131,38 @@ func (e *Exporter) build() (*config.Config, []scheduler.Instance, *snapshot.Snap
 	return cfg, instances, static, nil
 }
 
+// Load reads the configuration file and builds its collector instances. It
+// reports every mistake at once: those in the file and those in each
+// collector's settings. When the file has mistakes, the collectors that
+// passed config's own checks are still validated, without the store.
+func Load(file string, st *store.Store, logger *slog.Logger, enabled func(string) bool, observer func(string) upstream.Observer, now func() time.Time) (*config.Config, []scheduler.Instance, error) {
+	cfg, err := config.Load(file)
+	if cfg == nil {
+		return nil, nil, err
+	}
+	if err != nil {
+		_, buildErr := Build(cfg, nil, logger, enabled, nil, now)
+		return nil, nil, config.Join(err, buildErr)
+	}
+	instances, err := Build(cfg, st, logger, enabled, observer, now)
+	if err != nil {
+		return nil, nil, config.Join(err)
+	}
+	return cfg, instances, nil
+}
+
 // Build creates the collector instances of cfg. It validates every
 // collector's settings and contacts no upstream, so --config.check uses it
 // too (with observer nil).
 func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled func(string) bool, observer func(string) upstream.Observer, now func() time.Time) ([]scheduler.Instance, error) {
 	catalogFP, _ := json.Marshal(cfg.Catalog)
 	var out []scheduler.Instance
+	var errs []error
 	for _, cc := range cfg.Collectors {
 		kind, ok := collectors.Lookup(cc.Kind)
 		if !ok {
-			return nil, &config.Error{File: cfg.File, Line: cc.Line, Field: cc.Field() + ".kind", Msg: fmt.Sprintf("unknown collector kind %q (known: %s)", cc.Kind, kindNames())}
+			errs = append(errs, &config.Error{File: cfg.File, Line: cc.Line, Field: cc.Field() + ".kind", Msg: fmt.Sprintf("unknown collector kind %s (known: %s)", mask.Quote(cc.Kind), kindNames())})
+			continue
 		}
 		if !enabled(cc.Kind) {
 			logger.Info("collector kind disabled by flag; skipping", "collector", cc.Name, "kind", cc.Kind, "flag", "--no-collector."+cc.Kind)
@@ -165,7 +184,8 @@ func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled fun
 		}
 		c, err := kind.Factory(deps)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		out = append(out, scheduler.Instance{
 			Name:        cc.Name,
@@ -175,6 +195,9 @@ func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled fun
 			Timeout:     time.Duration(cc.Timeout),
 			Fingerprint: fingerprint(cc, catalogFP, cfg.Dir),
 		})
+	}
+	if err := config.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
