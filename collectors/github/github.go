@@ -22,6 +22,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/incident"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
@@ -120,11 +121,11 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	for i, r := range cfg.Repositories {
 		r = strings.TrimSpace(r)
 		if !repoPattern.MatchString(r) {
-			return nil, deps.Errorf(fmt.Sprintf("repositories[%d]", i), "%q is not owner/name", r)
+			return nil, deps.Errorf(fmt.Sprintf("repositories[%d]", i), "%s is not owner/name", mask.Quote(r))
 		}
 		key := strings.ToLower(r)
 		if prev, dup := seen[key]; dup {
-			return nil, deps.Errorf(fmt.Sprintf("repositories[%d]", i), "%q is already listed as repositories[%d]", r, prev)
+			return nil, deps.Errorf(fmt.Sprintf("repositories[%d]", i), "%s is already listed as repositories[%d]", mask.Quote(r), prev)
 		}
 		seen[key] = i
 		owner, name, _ := strings.Cut(r, "/")
@@ -136,7 +137,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 			return nil, deps.Errorf(fmt.Sprintf("labels[%d]", i), "must not be empty")
 		case strings.Contains(l, ","):
 			// The labels= filter is comma-separated, so such a label cannot be asked for.
-			return nil, deps.Errorf(fmt.Sprintf("labels[%d]", i), "%q contains a comma, which GitHub's labels filter cannot express", l)
+			return nil, deps.Errorf(fmt.Sprintf("labels[%d]", i), "%s contains a comma, which GitHub's labels filter cannot express", mask.Quote(l))
 		}
 	}
 	if cfg.SeverityLabelPrefix == "" {
@@ -152,7 +153,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	severityMap := make(map[string]string, len(cfg.SeverityMap))
 	for k, v := range cfg.SeverityMap {
 		if !severityValues[v] {
-			return nil, deps.Errorf("severity_map."+k, "%q must be one of sev1, sev2, sev3, sev4, sev5, unknown", v)
+			return nil, deps.Errorf("severity_map."+k, "%s must be one of sev1, sev2, sev3, sev4, sev5, unknown", mask.Quote(v))
 		}
 		severityMap[strings.ToLower(strings.TrimSpace(k))] = v
 	}
@@ -188,10 +189,10 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	if cfg.BaseURL != "" {
 		u, err := url.Parse(cfg.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, deps.Errorf("base_url", "%q is not an http(s) URL such as https://ghe.example.com/api/v3/", cfg.BaseURL)
+			return nil, deps.Errorf("base_url", "%s is not an http(s) URL such as https://ghe.example.com/api/v3/", mask.Quote(cfg.BaseURL))
 		}
 		if c.client, err = c.client.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL); err != nil {
-			return nil, deps.Errorf("base_url", "%v", err)
+			return nil, deps.Errorf("base_url", "%s cannot be used as a GitHub Enterprise URL", mask.Quote(cfg.BaseURL))
 		}
 	}
 	c.cfg = cfg

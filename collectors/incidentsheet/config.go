@@ -11,6 +11,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 )
 
@@ -115,14 +116,14 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !severities[s.SeverityMap[k]] {
-			return nil, deps.Errorf("severity_map."+k, "%q is not a severity; use sev1 (most severe) to sev5, or unknown", s.SeverityMap[k])
+			return nil, deps.Errorf("severity_map."+k, "%s is not a severity; use sev1 (most severe) to sev5, or unknown", mask.Quote(s.SeverityMap[k]))
 		}
 	}
 	s.location = time.UTC
 	if s.Timezone != "" {
 		loc, err := time.LoadLocation(s.Timezone)
 		if err != nil {
-			return nil, deps.Errorf("timezone", "%q is not a time zone (use a name such as Europe/Berlin or America/New_York)", s.Timezone)
+			return nil, deps.Errorf("timezone", "%s is not a time zone (use a name such as Europe/Berlin or America/New_York)", mask.Quote(s.Timezone))
 		}
 		s.location = loc
 	}

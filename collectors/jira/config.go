@@ -11,6 +11,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 )
 
 // Deployments.
@@ -95,7 +96,7 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 	}
 	u, err := url.Parse(s.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, deps.Errorf("url", "%q is not an http(s) URL", s.URL)
+		return nil, deps.Errorf("url", "%s is not an http(s) URL", mask.Quote(s.URL))
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -113,7 +114,7 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 			return nil, deps.Errorf("email", "not used with deployment %q (a personal access token is sent as a bearer token)", DataCenter)
 		}
 	default:
-		return nil, deps.Errorf("deployment", "%q is not %q or %q", s.Deployment, Cloud, DataCenter)
+		return nil, deps.Errorf("deployment", "%s is not %q or %q", mask.Quote(s.Deployment), Cloud, DataCenter)
 	}
 	s.token, err = config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", s.Token, s.TokenFile, deps.BaseDir, true)
 	if err != nil {
@@ -148,37 +149,37 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 	s.location = time.UTC
 	if s.Timezone != "" {
 		if s.location, err = time.LoadLocation(s.Timezone); err != nil {
-			return nil, deps.Errorf("timezone", "%q is not an IANA timezone (such as Europe/Berlin)", s.Timezone)
+			return nil, deps.Errorf("timezone", "%s is not an IANA timezone (such as Europe/Berlin)", mask.Quote(s.Timezone))
 		}
 	}
 	if s.SeverityField == "" {
 		s.SeverityField = "priority"
 	}
 	if s.SeverityField != "priority" && !customField.MatchString(s.SeverityField) {
-		return nil, deps.Errorf("severity_field", "%q is not priority or a custom field id such as customfield_10020", s.SeverityField)
+		return nil, deps.Errorf("severity_field", "%s is not priority or a custom field id such as customfield_10020", mask.Quote(s.SeverityField))
 	}
 	for k, v := range s.SeverityMap {
 		if !severityMapTo.MatchString(v) {
-			return nil, deps.Errorf("severity_map."+k, "%q is not one of sev1..sev5 or unknown", v)
+			return nil, deps.Errorf("severity_map."+k, "%s is not one of sev1..sev5 or unknown", mask.Quote(v))
 		}
 	}
 	if s.ServiceField == "" {
 		s.ServiceField = "components"
 	}
 	if s.ServiceField != "components" && s.ServiceField != "labels" && !customField.MatchString(s.ServiceField) {
-		return nil, deps.Errorf("service_field", "%q is not components, labels or a custom field id", s.ServiceField)
+		return nil, deps.Errorf("service_field", "%s is not components, labels or a custom field id", mask.Quote(s.ServiceField))
 	}
 	if s.ServiceLabelPrefix != "" && s.ServiceField != "labels" {
 		return nil, deps.Errorf("service_label_prefix", "only used with service_field: labels")
 	}
 	if s.TeamField != "" && !customField.MatchString(s.TeamField) {
-		return nil, deps.Errorf("team_field", "%q is not a custom field id such as customfield_10001", s.TeamField)
+		return nil, deps.Errorf("team_field", "%s is not a custom field id such as customfield_10001", mask.Quote(s.TeamField))
 	}
 	if s.AcknowledgedStatus != "" && s.AcknowledgedField != "" {
 		return nil, deps.Errorf("acknowledged_status", "set either acknowledged_status or acknowledged_field, not both")
 	}
 	if s.AcknowledgedField != "" && !customField.MatchString(s.AcknowledgedField) {
-		return nil, deps.Errorf("acknowledged_field", "%q is not a custom field id such as customfield_10030", s.AcknowledgedField)
+		return nil, deps.Errorf("acknowledged_field", "%s is not a custom field id such as customfield_10030", mask.Quote(s.AcknowledgedField))
 	}
 	if pm := s.Postmortem; pm != nil {
 		if pm.LinkType == "" && pm.ActionItems == nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/incident"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
 )
@@ -145,7 +146,7 @@ func normalise(deps collectors.Deps, cfg *settings) error {
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return deps.Errorf("url", "%q is not an http(s) URL such as %s", cfg.URL, defaultURL)
+		return deps.Errorf("url", "%s is not an http(s) URL such as %s", mask.Quote(cfg.URL), defaultURL)
 	}
 	cfg.URL = strings.TrimRight(cfg.URL, "/")
 	for i, id := range cfg.ServiceIDs {
@@ -160,7 +161,7 @@ func normalise(deps collectors.Deps, cfg *settings) error {
 	}
 	for i, v := range cfg.Urgencies {
 		if v != "high" && v != "low" {
-			return deps.Errorf(fmt.Sprintf("urgencies[%d]", i), "%q is not an urgency (high or low)", v)
+			return deps.Errorf(fmt.Sprintf("urgencies[%d]", i), "%s is not an urgency (high or low)", mask.Quote(v))
 		}
 	}
 	switch cfg.SeverityFrom {
@@ -168,7 +169,7 @@ func normalise(deps collectors.Deps, cfg *settings) error {
 		cfg.SeverityFrom = "priority"
 	case "priority", "urgency":
 	default:
-		return deps.Errorf("severity_from", "%q must be priority or urgency", cfg.SeverityFrom)
+		return deps.Errorf("severity_from", "%s must be priority or urgency", mask.Quote(cfg.SeverityFrom))
 	}
 	keys := make([]string, 0, len(cfg.SeverityMap))
 	for k := range cfg.SeverityMap {
@@ -177,7 +178,7 @@ func normalise(deps collectors.Deps, cfg *settings) error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !slices.Contains(validSeverities, cfg.SeverityMap[k]) {
-			return deps.Errorf("severity_map."+k, "%q must be one of %s", cfg.SeverityMap[k], strings.Join(validSeverities, ", "))
+			return deps.Errorf("severity_map."+k, "%s must be one of %s", mask.Quote(cfg.SeverityMap[k]), strings.Join(validSeverities, ", "))
 		}
 	}
 	switch {

@@ -588,7 +588,7 @@ func TestBadSettingsAreRejectedWithFileLineAndField(t *testing.T) {
 		{"an unknown severity source", "severity_from: impact", "collectors[0].severity_from: \"impact\" must be priority or urgency"},
 		{"a severity map to a made-up severity", "severity_map: {high: critical}", "collectors[0].severity_map.high: \"critical\" must be one of sev1, sev2, sev3, sev4, sev5, unknown"},
 		{"a window longer than six months", "window: 200d", "collectors[0].window: 200d must be between 1h and 180d (PagerDuty lists at most six months at a time)"},
-		{"a url that is not http", "url: ftp://example.com", "collectors[0].url: \"ftp://example.com\" is not an http(s) URL such as https://api.pagerduty.com"},
+		{"a url that is not http, quoted masked as it is long", "url: ftp://example.com", "collectors[0].url: \"ftp:…\" is not an http(s) URL such as https://api.pagerduty.com"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 )
 
@@ -56,16 +57,16 @@ func (s settings) validate(deps collectors.Deps) ([]*table, error) {
 			return nil, errAt(ts.Line, field+".type", "required: one of %s", strings.Join(tableTypes, ", "))
 		}
 		if !contains(tableTypes, ts.Type) {
-			return nil, errAt(ts.Line, field+".type", "%q is not a table type; use one of %s", ts.Type, strings.Join(tableTypes, ", "))
+			return nil, errAt(ts.Line, field+".type", "%s is not a table type; use one of %s", mask.Quote(ts.Type), strings.Join(tableTypes, ", "))
 		}
 		if ts.Name == "" {
 			ts.Name = ts.Type
 		}
 		if !tableNamePattern.MatchString(ts.Name) {
-			return nil, errAt(ts.Line, field+".name", "%q must be lower case letters, digits, '-' or '_'", ts.Name)
+			return nil, errAt(ts.Line, field+".name", "%s must be lower case letters, digits, '-' or '_'", mask.Quote(ts.Name))
 		}
 		if prev, dup := names[ts.Name]; dup {
-			return nil, errAt(ts.Line, field+".name", "%q is already used by tables[%d]; give one of them another name", ts.Name, prev)
+			return nil, errAt(ts.Line, field+".name", "%s is already used by tables[%d]; give one of them another name", mask.Quote(ts.Name), prev)
 		}
 		names[ts.Name] = i
 		if err := checkSource(ts.Source); err != nil {
@@ -123,13 +124,13 @@ func checkSource(src string) error {
 	s := tabular.Source{Location: src}
 	if !s.IsURL() {
 		if strings.Contains(src, "://") {
-			return fmt.Errorf("%q: only http and https URLs are supported", tabular.RedactURL(src))
+			return fmt.Errorf("%s: only http and https URLs are supported", mask.Quote(tabular.RedactURL(src)))
 		}
 		return nil
 	}
 	u, err := url.Parse(src)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not a valid URL", s.Name())
+		return fmt.Errorf("%s is not a valid URL", mask.Quote(s.Name()))
 	}
 	return nil
 }

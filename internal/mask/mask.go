@@ -10,14 +10,15 @@ import (
 
 const (
 	// shortest is the length up to which a value is quoted whole: durations,
-	// numbers and short names, which no real token is as short as.
-	shortest = 8
+	// names, time zones and short URLs. API tokens are longer (PagerDuty's
+	// 20 characters, Jira's 24 and more, GitHub's 40).
+	shortest = 16
 	// prefix is how much of a longer value is shown, enough to recognise it.
 	prefix = 4
 )
 
 // Quote returns v quoted as in %q when it is short, and otherwise only its
-// first few characters followed by "…", so no error quotes more than 8
+// first few characters followed by "…", so no error quotes more than 16
 // characters of any value.
 func Quote(v string) string {
 	if utf8.RuneCountInString(v) <= shortest {

@@ -7,11 +7,13 @@ func TestQuote(t *testing.T) {
 		name, value, want string
 	}{
 		{"a short value is quoted whole", "soon", `"soon"`},
-		{"a value of exactly eight characters is quoted whole", "payments", `"payments"`},
+		{"a value of sixteen characters is quoted whole", "sre_events_total", `"sre_events_total"`},
+		{"a value of seventeen characters shows only its first four", "abcdefghijklmnopq", `"abcd…"`},
+		{"a 20-character PagerDuty key shows only its first four characters", "u+abcdefghij0123456_", `"u+ab…"`},
 		{"a 40-character token shows only its first four characters", "ghp_0123456789abcdefghijklmnopqrstuvwxyz", `"ghp_…"`},
-		{"a long value is cut at characters, not bytes", "äöüßäöüßä", `"äöüß…"`},
+		{"a long value is cut at characters, not bytes", "äöüßäöüßäöüßäöüßä", `"äöüß…"`},
 		{"control characters are escaped", "a\nb", `"a\nb"`},
-		{"control characters in a long value are escaped too", "\t\tsecret-value", `"\t\tse…"`},
+		{"control characters in a long value are escaped too", "\t\tsecret-value-long", `"\t\tse…"`},
 		{"an empty value is quoted", "", `""`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
