@@ -57,14 +57,22 @@ func TestARealPrometheusScrapesTheDemo(t *testing.T) {
 	exp.Scheduler.RefreshNow(ctx)
 	srv := httptest.NewServer(web.Handler(web.Options{TelemetryPath: "/metrics", Self: reg, Source: exp.Scheduler, Reload: exp.Reload, Logger: logger}))
 	defer srv.Close()
-	target, _ := url.Parse(srv.URL)
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	promAddr := freeAddr(t)
 	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target.Host)
 	cfgPath := filepath.Join(dir, "prometheus.yml")
-	os.WriteFile(cfgPath, []byte(cfg), 0o600)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+promAddr)
-	logFile, _ := os.Create(filepath.Join(dir, "prometheus.log"))
+	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

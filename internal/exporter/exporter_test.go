@@ -203,7 +203,9 @@ const oneFake = `collectors:
 
 func TestFailedRefreshKeepsLastDataAndFlipsUpToZero(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("42"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("42"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h := newHarness(t, dir, oneFake)
 	waitFor(t, "ready", h.exp.Scheduler.Ready)
 
@@ -241,8 +243,12 @@ func TestFailedRefreshKeepsLastDataAndFlipsUpToZero(t *testing.T) {
 
 func TestReloadAppliesAGoodConfigAndKeepsTheOldOneOnABadConfig(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600)
-	os.WriteFile(filepath.Join(dir, "beta.txt"), []byte("2"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "beta.txt"), []byte("2"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h := newHarness(t, dir, oneFake)
 	waitFor(t, "ready", h.exp.Scheduler.Ready)
 
@@ -284,7 +290,9 @@ sre_config_last_reload_successful 1
 
 func TestRestartWithTheSameStoreKeepsCountersAndCursors(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h := newHarness(t, dir, oneFake)
 	waitFor(t, "ready", h.exp.Scheduler.Ready)
 	for _, v := range []string{"2", "3"} {
@@ -298,7 +306,9 @@ func TestRestartWithTheSameStoreKeepsCountersAndCursors(t *testing.T) {
 	h.close()
 
 	// The upstream now fails: everything served must come from the store.
-	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("fail"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("fail"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h2 := newHarness(t, dir, oneFake)
 	_, body = h2.get("/metrics")
 	if !strings.Contains(body, `sre_fake_events_total{collector="alpha",team="payments"} 3`) {
@@ -323,7 +333,9 @@ func TestSecretsNeverAppearInLogsErrorsLandingPageOrMetrics(t *testing.T) {
 	const token = "tok_4f9a8c7e2b1d_supersecret"
 	t.Setenv("FAKE_TOKEN", token)
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("fail"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("fail"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h := newHarness(t, dir, oneFake+"    token: ${FAKE_TOKEN}\n")
 	waitFor(t, "first refresh", h.exp.Scheduler.Ready)
 
@@ -372,5 +384,30 @@ func TestUnknownCollectorKindIsAConfigError(t *testing.T) {
 	_, err = Build(cfg, nil, slog.New(slog.DiscardHandler), func(string) bool { return true }, nil, time.Now)
 	if err == nil || !strings.HasPrefix(err.Error(), `c.yml:2: collectors[0].kind: unknown collector kind "jiraa" (known: `) {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestABadReloadAnswersEveryMistakeWithoutAPastedToken(t *testing.T) {
+	const token = "glpat-0123456789abcdefghijklmnopqrstuv" // 38 characters
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, dir, oneFake)
+	waitFor(t, "ready", h.exp.Scheduler.Ready)
+
+	h.writeConfig("global:\n  timeout: soon\n" + oneFake +
+		"  - {kind: fake, name: beta, upstream: beta.txt, token_file: " + token + "}\n" +
+		"  - {kind: fake, name: gamma, upstrem: g.txt}\n")
+	code, body := h.post("/-/reload")
+	want := "Reload failed, the previous configuration keeps running: " +
+		h.cfgPath + `:2: global.timeout: cannot use "soon" as a duration (such as 30s, 5m, 1h)` + "\n" +
+		h.cfgPath + `:9: collectors[1].token_file: cannot read secret file "glpa…": no such file or directory` + "\n" +
+		h.cfgPath + `:10: collectors[2]: unknown field "upstrem" (did you mean "upstream"?)` + "\n\n" // http.Error adds a newline
+	if code != http.StatusInternalServerError || body != want {
+		t.Fatalf("bad reload answered %d\n%s\nwant 500 with\n%s", code, body, want)
+	}
+	if strings.Contains(body, token[:8]) || strings.Contains(h.logs.String(), token[:8]) {
+		t.Error("the reload answer or the log echoes the token")
 	}
 }
