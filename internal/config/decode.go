@@ -152,7 +152,7 @@ func (d Decoder) decodeScalar(node *yaml.Node, v reflect.Value) error {
 	cannot := fmt.Errorf("cannot use %s as a %s", mask.Quote(node.Value), kindName(v))
 	switch v.Kind() {
 	case reflect.String:
-		s, err := expandEnv(node.Value)
+		s, err := ExpandEnv(node.Value)
 		if err != nil {
 			return err
 		}

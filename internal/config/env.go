@@ -6,13 +6,13 @@ import (
 	"strings"
 )
 
-// expandEnv replaces every ${NAME} in a string setting with the value of the
+// ExpandEnv replaces every ${NAME} in a string setting with the value of the
 // environment variable NAME, so that settings such as Jira's email can come
 // from the environment like secrets do. $${ is a literal ${. A reference to
 // a variable that is unset or empty is an error, and so is a malformed
 // reference: sending "${JIRA_EMAIL}" upstream literally only fails later,
 // with a 401. The value is never quoted in an error.
-func expandEnv(s string) (string, error) {
+func ExpandEnv(s string) (string, error) {
 	if !strings.Contains(s, "${") {
 		return s, nil
 	}

@@ -215,7 +215,8 @@ func fingerprint(cc config.CollectorConfig, catalog []byte, dir string) string {
 }
 
 // resolvedSecrets hashes the current values of the ${ENV} references and
-// *_file settings in a collector's settings, so a rotation restarts it.
+// *_file settings in a collector's settings, so a rotation, or a changed
+// variable in any string setting, restarts it.
 func resolvedSecrets(n *yaml.Node, dir string) string {
 	var parts []string
 	var walk func(*yaml.Node)
@@ -228,9 +229,10 @@ func resolvedSecrets(n *yaml.Node, dir string) string {
 						parts = append(parts, s.Value())
 					}
 				}
-				var s config.Secret
-				if c.Kind == yaml.ScalarNode && c.Decode(&s) == nil {
-					parts = append(parts, s.Value())
+				if c.Kind == yaml.ScalarNode && strings.Contains(c.Value, "${") {
+					if v, err := config.ExpandEnv(c.Value); err == nil {
+						parts = append(parts, v)
+					}
 				}
 			}
 			walk(c)

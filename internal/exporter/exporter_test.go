@@ -411,3 +411,29 @@ func TestABadReloadAnswersEveryMistakeWithoutAPastedToken(t *testing.T) {
 		t.Error("the reload answer or the log echoes the token")
 	}
 }
+
+func TestAChangedEnvironmentVariableChangesTheFingerprint(t *testing.T) {
+	fp := func(t *testing.T) string {
+		t.Helper()
+		cfg, err := config.Parse("c.yml", []byte("collectors:\n  - kind: fake\n    name: a\n    upstream: ${SRE_FP_DIR}/alpha.txt\n    token: ${SRE_FP_TOKEN}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fingerprint(cfg.Collectors[0], nil, "")
+	}
+	t.Setenv("SRE_FP_DIR", "one")
+	t.Setenv("SRE_FP_TOKEN", "token-one")
+	first := fp(t)
+	if again := fp(t); again != first {
+		t.Fatal("the same environment gives another fingerprint")
+	}
+	t.Setenv("SRE_FP_DIR", "two")
+	second := fp(t)
+	if second == first {
+		t.Error("a variable inside a string setting changed but the fingerprint did not")
+	}
+	t.Setenv("SRE_FP_TOKEN", "token-two")
+	if fp(t) == second {
+		t.Error("a rotated token did not change the fingerprint")
+	}
+}
