@@ -138,12 +138,13 @@ func TestParseAppliesDefaultsFromGlobal(t *testing.T) {
 }
 
 type secretSettings struct {
-	Token     Secret   `yaml:"token"`
-	TokenFile string   `yaml:"token_file"`
-	URL       string   `yaml:"url"`
-	PageSize  int      `yaml:"page_size"`
-	Labels    []string `yaml:"labels"`
-	Timeout   Duration `yaml:"timeout"`
+	Token     Secret            `yaml:"token"`
+	TokenFile string            `yaml:"token_file"`
+	URL       string            `yaml:"url"`
+	PageSize  int               `yaml:"page_size"`
+	Labels    []string          `yaml:"labels"`
+	Timeout   Duration          `yaml:"timeout"`
+	ByKey     map[string]string `yaml:"labels_by_key"`
 }
 
 func decodeSecret(t *testing.T, yml string) (Secret, error) {
@@ -271,6 +272,11 @@ func TestErrorsNeverEchoAPastedToken(t *testing.T) {
 			name:     "a token pasted into a duration",
 			settings: "token: ${SRE_TEST_TOKEN}\n    timeout: " + token,
 			want:     `cfg.yml:5: collectors[0].timeout: cannot use "ghp_…" as a duration (such as 30s, 5m, 1h)`,
+		},
+		{
+			name:     "a token pasted as a map key names the field with the key masked",
+			settings: "token: ${SRE_TEST_TOKEN}\n    labels_by_key: {" + token + ": [a]}",
+			want:     `cfg.yml:5: collectors[0].labels_by_key."ghp_…": expected a string, got a list`,
 		},
 		{
 			name:     "a token pasted as a key",

@@ -131,7 +131,7 @@ func (d Decoder) decode(node *yaml.Node, field string, v reflect.Value, errs *[]
 				continue
 			}
 			elem := reflect.New(v.Type().Elem()).Elem()
-			d.decode(val, joinField(field, k.Value), elem, errs)
+			d.decode(val, joinField(field, keyName(k.Value)), elem, errs)
 			m.SetMapIndex(key, elem)
 		}
 		v.Set(m)
@@ -237,6 +237,15 @@ func (d Decoder) decodeStruct(node *yaml.Node, field string, v reflect.Value, er
 		}
 		v.Field(remain).Set(reflect.ValueOf(*rest))
 	}
+}
+
+// keyName is a map key as shown in a field path: masked when it is long,
+// since a key is a user value too.
+func keyName(key string) string {
+	if q := mask.Quote(key); strings.HasSuffix(q, "…\"") {
+		return q
+	}
+	return key
 }
 
 func joinField(parent, name string) string {
