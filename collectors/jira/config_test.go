@@ -98,3 +98,17 @@ func TestAPastedTokenIsNeverEchoed(t *testing.T) {
 		})
 	}
 }
+
+func TestEveryBadSettingIsReportedAtOnce(t *testing.T) {
+	h := bareHarness(t, DataCenter)
+	_, err := h.build("\n    deployment: server\n    jql: project = OPS ORDER BY created\n    page_size: 6000\n    timezone: Mars/Olympus")
+	want := strings.Join([]string{
+		`exporter.yml:15: collectors[0].deployment: "server" is not "cloud" or "datacenter"`,
+		`exporter.yml:15: collectors[0].jql: must not contain ORDER BY: the collector orders by updated itself`,
+		`exporter.yml:15: collectors[0].page_size: 6000 is not between 1 and 5000`,
+		`exporter.yml:15: collectors[0].timezone: "Mars/Olympus" is not an IANA timezone (such as Europe/Berlin)`,
+	}, "\n")
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant  %s", err, want)
+	}
+}
