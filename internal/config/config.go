@@ -166,25 +166,35 @@ func checkCollector(d Decoder, c *CollectorConfig, names map[string]int, global 
 // start any token".
 func syntaxError(file string, data []byte, err error) *Error {
 	msg := cleanYAMLError(err)
-	if strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token") {
-		if line := firstTabIndentedLine(data); line > 0 {
-			return &Error{File: file, Line: line, Msg: "tab character in the indentation; indent YAML with spaces only"}
-		}
-	}
+	line := 0
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: file, Line: line, Msg: m[2]}
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
 	}
-	return &Error{File: file, Msg: msg}
+	tabLine := 0
+	switch {
+	case strings.Contains(msg, "tab character"):
+		tabLine = tabIndentedLine(data, line, false)
+	case strings.Contains(msg, "cannot start any token"):
+		tabLine = tabIndentedLine(data, line, true)
+	}
+	if tabLine > 0 {
+		return &Error{File: file, Line: tabLine, Msg: "tab character in the indentation; indent YAML with spaces only"}
+	}
+	return &Error{File: file, Line: line, Msg: msg}
 }
 
-// firstTabIndentedLine is the number of the first line whose leading
-// whitespace holds a tab, or 0.
-func firstTabIndentedLine(data []byte) int {
-	for i, line := range strings.Split(string(data), "\n") {
-		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
-		if strings.Contains(indent, "\t") && strings.TrimSpace(line) != "" {
-			return i + 1
+// tabIndentedLine is the number of the first line from line on whose
+// leading whitespace holds a tab (only line itself when exact), or 0.
+func tabIndentedLine(data []byte, line int, exact bool) int {
+	for i, text := range strings.Split(string(data), "\n") {
+		n := i + 1
+		if n < line || (exact && n != line) {
+			continue
+		}
+		indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
+		if strings.Contains(indent, "\t") && strings.TrimSpace(text) != "" {
+			return n
 		}
 	}
 	return 0

@@ -91,6 +91,11 @@ func TestParseReportsMistakesWithFileLineAndField(t *testing.T) {
 			want: `cfg.yml:2: tab character in the indentation; indent YAML with spaces only`,
 		},
 		{
+			name: "a character that cannot start a value is not blamed on a tab elsewhere",
+			yaml: "global:\n  timeout: @1m\nnote: |\n  \ttext in a block may start with a tab\n",
+			want: `cfg.yml:2: found character that cannot start any token`,
+		},
+		{
 			name: "an alias inside the node it refers to is refused",
 			yaml: "catalog:\n  teams: &t\n    - name: a\n      aliases: *t\n",
 			want: `cfg.yml:4: alias *t refers to a node that contains it`,
