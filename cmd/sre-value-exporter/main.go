@@ -109,12 +109,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // check validates the configuration and every collector's settings
-// without touching the store or any upstream.
+// without touching the store or any upstream, printing every mistake.
 func check(file string, enabled func(string) bool, logger *slog.Logger, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(file)
-	if err == nil {
-		_, err = exporter.Build(cfg, nil, logger, enabled, nil, time.Now)
-	}
+	cfg, _, err := exporter.Load(file, nil, logger, enabled, nil, time.Now)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s\n", config.Redact(err.Error()))
 		return 1

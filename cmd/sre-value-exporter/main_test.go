@@ -18,7 +18,9 @@ func TestConfigCheckAcceptsTheDemoAndNamesMistakes(t *testing.T) {
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.yml")
-	os.WriteFile(bad, []byte("collectors:\n  - kind: records\n    name: x\n    tables:\n      - {type: training, source: t.csv, colums: {}}\n"), 0o600)
+	if err := os.WriteFile(bad, []byte("collectors:\n  - kind: records\n    name: x\n    tables:\n      - {type: training, source: t.csv, colums: {}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out.Reset()
 	errOut.Reset()
 	if code := run([]string{"--config.check", "--config.file", bad}, &out, &errOut); code != 1 {
@@ -36,5 +38,82 @@ func TestDisabledKindsAreSkippedAndUnknownFlagsRefused(t *testing.T) {
 	}
 	if code := run([]string{"--collector.nope"}, &out, &errOut); code != 2 {
 		t.Errorf("unknown flag: exit %d, want 2", code)
+	}
+}
+
+func TestConfigCheckPrintsEveryMistakeWithoutEchoingSecrets(t *testing.T) {
+	const token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz" // a 40-character GitHub token
+	t.Setenv("SRE_CHECK_EMPTY", "")
+	file := filepath.Join(t.TempDir(), "bad.yml")
+	yml := `global:
+  timeout: soon
+catalog:
+  teams:
+    - name: payments
+      members: 9.5
+collectors:
+  - kind: jira
+    name: ops
+    url: https://example.atlassian.net
+    deployment: cloud
+    email: sre@example.com
+    token_file: ` + token + `
+    jql: project = OPS
+  - kind: github
+    name: gh
+    token_file: token
+    page_size: ` + token + `
+    repositories: [acme/api]
+    labels: ["${SRE_CHECK_EMPTY}"]
+  - kind: nope
+    name: x
+`
+	if err := os.WriteFile(file, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--config.check", "--config.file", file}, &out, &errOut); code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", code, errOut.String())
+	}
+	want := strings.Join([]string{
+		file + `:2: global.timeout: cannot use "soon" as a duration (such as 30s, 5m, 1h)`,
+		file + `:6: catalog.teams[0].members: cannot use "9.5" as a whole number`,
+		file + `:8: collectors[0].token_file: cannot read secret file "ghp_…": no such file or directory`,
+		file + `:18: collectors[1].page_size: cannot use "ghp_…" as a whole number`,
+		file + `:20: collectors[1].labels[0]: environment variable SRE_CHECK_EMPTY is set but empty`,
+		file + `:21: collectors[2].kind: unknown collector kind "nope" (known: github, incidentsheet, jira, pagerduty, records)`,
+	}, "\n") + "\n"
+	if got := errOut.String(); got != want {
+		t.Errorf("stderr\n got: %s\nwant: %s", got, want)
+	}
+	if strings.Contains(errOut.String(), token[:8]) || strings.Contains(out.String(), token[:8]) {
+		t.Error("--config.check echoes the token")
+	}
+}
+
+// recordsAliasBomb is a 1.6 KB records configuration whose aliases nest
+// through tables, metrics and labels: 120 x 120 x 120 labels once expanded.
+// Before the alias budget, --config.check decoded all 1.7 million of them
+// (8.5 s and 135 MB) before reporting a duplicate label.
+func recordsAliasBomb(width int) string {
+	more := func(alias string) string { return strings.Repeat(", "+alias, width-1) }
+	labels := "[&A {label: a, column: a}" + more("*A") + "]"
+	metrics := "[&X {name: sre_x, type: gauge, value_column: v, labels: " + labels + "}" + more("*X") + "]"
+	tables := "[&T {type: custom, name: t, source: a.csv, metrics: " + metrics + "}" + more("*T") + "]"
+	return "collectors:\n  - kind: records\n    name: r\n    tables: " + tables + "\n"
+}
+
+func TestConfigCheckRefusesAnAliasBombQuickly(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "bomb.yml")
+	if err := os.WriteFile(file, []byte(recordsAliasBomb(120)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--config.check", "--config.file", file}, &out, &errOut); code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", code, errOut.String())
+	}
+	want := file + `:4: the document expands to more than 200000 nodes once its aliases are expanded (nested aliases, as in a "billion laughs" file)` + "\n"
+	if got := errOut.String(); got != want {
+		t.Errorf("stderr\n got: %s\nwant: %s", got, want)
 	}
 }

@@ -10,9 +10,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/incident"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
@@ -106,25 +109,30 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	if err := deps.DecodeSettings(&cfg); err != nil {
 		return nil, err
 	}
+	// Every rule is checked, so one run names every mistake.
+	var errs []error
+	fail := func(err error) { errs = append(errs, err) }
 	token, err := config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", cfg.Token, cfg.TokenFile, deps.BaseDir, true)
 	if err != nil {
-		return nil, err
+		fail(err)
 	}
 	cfg.Token = token
 
 	c := &Collector{deps: deps}
 	if len(cfg.Repositories) == 0 {
-		return nil, deps.Errorf("repositories", "required: list at least one owner/name")
+		fail(deps.Errorf("repositories", "required: list at least one owner/name"))
 	}
 	seen := map[string]int{}
 	for i, r := range cfg.Repositories {
 		r = strings.TrimSpace(r)
 		if !repoPattern.MatchString(r) {
-			return nil, deps.Errorf(fmt.Sprintf("repositories[%d]", i), "%q is not owner/name", r)
+			fail(deps.Errorf(fmt.Sprintf("repositories[%d]", i), "%s is not owner/name", mask.Quote(r)))
+			continue
 		}
 		key := strings.ToLower(r)
 		if prev, dup := seen[key]; dup {
-			return nil, deps.Errorf(fmt.Sprintf("repositories[%d]", i), "%q is already listed as repositories[%d]", r, prev)
+			fail(deps.Errorf(fmt.Sprintf("repositories[%d]", i), "%s is already listed as repositories[%d]", mask.Quote(r), prev))
+			continue
 		}
 		seen[key] = i
 		owner, name, _ := strings.Cut(r, "/")
@@ -133,10 +141,10 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	for i, l := range cfg.Labels {
 		switch {
 		case strings.TrimSpace(l) == "":
-			return nil, deps.Errorf(fmt.Sprintf("labels[%d]", i), "must not be empty")
+			fail(deps.Errorf(fmt.Sprintf("labels[%d]", i), "must not be empty"))
 		case strings.Contains(l, ","):
 			// The labels= filter is comma-separated, so such a label cannot be asked for.
-			return nil, deps.Errorf(fmt.Sprintf("labels[%d]", i), "%q contains a comma, which GitHub's labels filter cannot express", l)
+			fail(deps.Errorf(fmt.Sprintf("labels[%d]", i), "%s contains a comma, which GitHub's labels filter cannot express", mask.Quote(l)))
 		}
 	}
 	if cfg.SeverityLabelPrefix == "" {
@@ -150,9 +158,11 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	}
 	// Label names are case-insensitive on GitHub, so the map is too.
 	severityMap := make(map[string]string, len(cfg.SeverityMap))
-	for k, v := range cfg.SeverityMap {
+	for _, k := range slices.Sorted(maps.Keys(cfg.SeverityMap)) {
+		v := cfg.SeverityMap[k]
 		if !severityValues[v] {
-			return nil, deps.Errorf("severity_map."+k, "%q must be one of sev1, sev2, sev3, sev4, sev5, unknown", v)
+			fail(deps.Errorf("severity_map."+k, "%s must be one of sev1, sev2, sev3, sev4, sev5, unknown", mask.Quote(v)))
+			continue
 		}
 		severityMap[strings.ToLower(strings.TrimSpace(k))] = v
 	}
@@ -161,14 +171,22 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	case cfg.PageSize == 0:
 		cfg.PageSize = defaultPageSize
 	case cfg.PageSize < 1 || cfg.PageSize > maxPageSize:
-		return nil, deps.Errorf("page_size", "%d is outside 1..%d (GitHub's per_page limit)", cfg.PageSize, maxPageSize)
+		fail(deps.Errorf("page_size", "%d is outside 1..%d (GitHub's per_page limit)", cfg.PageSize, maxPageSize))
 	}
 	c.interval = time.Duration(cfg.FullResyncInterval)
 	switch {
 	case c.interval == 0:
 		c.interval = defaultFullResyncInterval
 	case c.interval < time.Minute:
-		return nil, deps.Errorf("full_resync_interval", "%s is shorter than 1m", cfg.FullResyncInterval)
+		fail(deps.Errorf("full_resync_interval", "%s is shorter than 1m", cfg.FullResyncInterval))
+	}
+	if cfg.BaseURL != "" {
+		if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fail(deps.Errorf("base_url", "%s is not an http(s) URL such as https://ghe.example.com/api/v3/", mask.Quote(cfg.BaseURL)))
+		}
+	}
+	if err := config.Join(errs...); err != nil {
+		return nil, err
 	}
 
 	opts := upstream.Options{
@@ -186,12 +204,8 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	httpClient.Transport = hideQuotaReset{next: httpClient.Transport}
 	c.client = gh.NewClient(&httpClient)
 	if cfg.BaseURL != "" {
-		u, err := url.Parse(cfg.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, deps.Errorf("base_url", "%q is not an http(s) URL such as https://ghe.example.com/api/v3/", cfg.BaseURL)
-		}
 		if c.client, err = c.client.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL); err != nil {
-			return nil, deps.Errorf("base_url", "%v", err)
+			return nil, deps.Errorf("base_url", "%s cannot be used as a GitHub Enterprise URL", mask.Quote(cfg.BaseURL))
 		}
 	}
 	c.cfg = cfg

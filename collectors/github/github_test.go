@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
@@ -807,6 +807,14 @@ func TestSettingsErrors(t *testing.T) {
 			`sre.yml:3: collectors[0]: unknown field "label" (did you mean "labels"?)`},
 		{"full_resync_interval has a floor", "token: ${GITHUB_TOKEN}\nrepositories: [a/b]\nfull_resync_interval: 10s\n",
 			"sre.yml:7: collectors[0].full_resync_interval: 10s is shorter than 1m"},
+		{"every mistake is reported at once, severity_map keys in order", "repositories: [acme, a/b, A/B]\nseverity_map: {zz: urgent, aa: high}\npage_size: 500\nbase_url: ghe.example.com\n",
+			"sre.yml:7: collectors[0].token: required: set token: ${ENV_VAR} or token_file\n" +
+				`sre.yml:7: collectors[0].repositories[0]: "acme" is not owner/name` + "\n" +
+				`sre.yml:7: collectors[0].repositories[2]: "A/B" is already listed as repositories[1]` + "\n" +
+				`sre.yml:7: collectors[0].severity_map.aa: "high" must be one of sev1, sev2, sev3, sev4, sev5, unknown` + "\n" +
+				`sre.yml:7: collectors[0].severity_map.zz: "urgent" must be one of sev1, sev2, sev3, sev4, sev5, unknown` + "\n" +
+				"sre.yml:7: collectors[0].page_size: 500 is outside 1..100 (GitHub's per_page limit)\n" +
+				`sre.yml:7: collectors[0].base_url: "ghe.example.com" is not an http(s) URL such as https://ghe.example.com/api/v3/`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := newCollector(testDeps(t, st, tc.settings, time.Now), nil)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 )
 
@@ -85,25 +87,28 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 	if err := deps.DecodeSettings(&s.Settings); err != nil {
 		return nil, err
 	}
+	// Every rule is checked, so one run names every mistake.
+	var errs []error
+	fail := func(err error) { errs = append(errs, err) }
 	s.Source = strings.TrimSpace(s.Source)
 	switch lower := strings.ToLower(s.Source); {
 	case s.Source == "":
-		return nil, deps.Errorf("source", "required: a CSV file (relative to the config file) or the http(s) URL of a published sheet")
+		fail(deps.Errorf("source", "required: a CSV file (relative to the config file) or the http(s) URL of a published sheet"))
 	case strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://"):
 		u, err := url.Parse(s.Source)
 		if err != nil || u.Host == "" {
 			// Never echo the URL: a published sheet's link is its key.
-			return nil, deps.Errorf("source", "not a valid http(s) URL")
+			fail(deps.Errorf("source", "not a valid http(s) URL"))
 		}
 	case strings.Contains(lower, "://"):
-		return nil, deps.Errorf("source", "only http and https URLs are supported; anything else is read as a file path")
+		fail(deps.Errorf("source", "only http and https URLs are supported; anything else is read as a file path"))
 	}
 	if err := tabular.CheckOverrides(wantColumns, s.Columns); err != nil {
-		return nil, deps.Errorf("columns", "%v", err)
+		fail(deps.Errorf("columns", "%v", err))
 	}
 	if s.DateFormat != "" {
 		if err := tabular.CheckLayout(s.DateFormat); err != nil {
-			return nil, deps.Errorf("date_format", "%v", err)
+			fail(deps.Errorf("date_format", "%v", err))
 		}
 		s.layouts = append(s.layouts, s.DateFormat)
 	}
@@ -115,16 +120,19 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !severities[s.SeverityMap[k]] {
-			return nil, deps.Errorf("severity_map."+k, "%q is not a severity; use sev1 (most severe) to sev5, or unknown", s.SeverityMap[k])
+			fail(deps.Errorf("severity_map."+k, "%s is not a severity; use sev1 (most severe) to sev5, or unknown", mask.Quote(s.SeverityMap[k])))
 		}
 	}
 	s.location = time.UTC
 	if s.Timezone != "" {
 		loc, err := time.LoadLocation(s.Timezone)
 		if err != nil {
-			return nil, deps.Errorf("timezone", "%q is not a time zone (use a name such as Europe/Berlin or America/New_York)", s.Timezone)
+			fail(deps.Errorf("timezone", "%s is not a time zone (use a name such as Europe/Berlin or America/New_York)", mask.Quote(s.Timezone)))
 		}
 		s.location = loc
+	}
+	if err := config.Join(errs...); err != nil {
+		return nil, err
 	}
 	s.fingerprint = fingerprint(s.Settings, deps.Catalog)
 	return &s, nil

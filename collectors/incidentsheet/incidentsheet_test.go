@@ -713,6 +713,11 @@ func TestSettingsAreCheckedWithExactMessages(t *testing.T) {
 			"testdata/config.yml:13: collectors[0].source: only http and https URLs are supported; anything else is read as a file path"},
 		{"a URL without a host, not echoed", "source: https:///pub?key=SECRET",
 			"testdata/config.yml:13: collectors[0].source: not a valid http(s) URL"},
+		{"every mistake is reported at once", "columns: {openned: Start}\nseverity_map: {urgent: critical}\ntimezone: Mars/Olympus",
+			"testdata/config.yml:13: collectors[0].source: required: a CSV file (relative to the config file) or the http(s) URL of a published sheet\n" +
+				`testdata/config.yml:13: collectors[0].columns: "openned" is not a column of this table (columns: id, title, severity, service, team, opened, acknowledged, resolved, postmortem, action_items_open, action_items_done, action_items_overdue)` + "\n" +
+				`testdata/config.yml:13: collectors[0].severity_map.urgent: "critical" is not a severity; use sev1 (most severe) to sev5, or unknown` + "\n" +
+				`testdata/config.yml:13: collectors[0].timezone: "Mars/Olympus" is not a time zone (use a name such as Europe/Berlin or America/New_York)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, "testdata", tc.settings)

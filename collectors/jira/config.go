@@ -11,6 +11,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 )
 
 // Deployments.
@@ -90,106 +91,111 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 	if err := deps.DecodeSettings(&s.Settings); err != nil {
 		return nil, err
 	}
-	if s.URL == "" {
-		return nil, deps.Errorf("url", "required (the Jira base URL, such as https://example.atlassian.net)")
+	// Every rule is checked, so one run names every mistake.
+	var errs []error
+	fail := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	u, err := url.Parse(s.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, deps.Errorf("url", "%q is not an http(s) URL", s.URL)
+	if u, err := url.Parse(s.URL); s.URL == "" {
+		fail(deps.Errorf("url", "required (the Jira base URL, such as https://example.atlassian.net)"))
+	} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		fail(deps.Errorf("url", "%s is not an http(s) URL", mask.Quote(s.URL)))
+	} else {
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+		}
+		s.base = u
 	}
-	if !strings.HasSuffix(u.Path, "/") {
-		u.Path += "/"
-	}
-	s.base = u
 	switch s.Deployment {
 	case "":
-		return nil, deps.Errorf("deployment", "required: %q or %q", Cloud, DataCenter)
+		fail(deps.Errorf("deployment", "required: %q or %q", Cloud, DataCenter))
 	case Cloud:
 		if s.Email == "" {
-			return nil, deps.Errorf("email", "required with deployment %q (the account the API token belongs to)", Cloud)
+			fail(deps.Errorf("email", "required with deployment %q (the account the API token belongs to)", Cloud))
 		}
 	case DataCenter:
 		if s.Email != "" {
-			return nil, deps.Errorf("email", "not used with deployment %q (a personal access token is sent as a bearer token)", DataCenter)
+			fail(deps.Errorf("email", "not used with deployment %q (a personal access token is sent as a bearer token)", DataCenter))
 		}
 	default:
-		return nil, deps.Errorf("deployment", "%q is not %q or %q", s.Deployment, Cloud, DataCenter)
+		fail(deps.Errorf("deployment", "%s is not %q or %q", mask.Quote(s.Deployment), Cloud, DataCenter))
 	}
-	s.token, err = config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", s.Token, s.TokenFile, deps.BaseDir, true)
-	if err != nil {
-		return nil, err
-	}
+	token, err := config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", s.Token, s.TokenFile, deps.BaseDir, true)
+	fail(err)
+	s.token = token
 	if strings.TrimSpace(s.JQL) == "" {
-		return nil, deps.Errorf("jql", "required (the JQL that selects incidents, such as: project = OPS AND type = Incident)")
+		fail(deps.Errorf("jql", "required (the JQL that selects incidents, such as: project = OPS AND type = Incident)"))
 	}
 	if strings.Contains(strings.ToLower(s.JQL), "order by") {
-		return nil, deps.Errorf("jql", "must not contain ORDER BY: the collector orders by updated itself")
+		fail(deps.Errorf("jql", "must not contain ORDER BY: the collector orders by updated itself"))
 	}
 	switch {
 	case s.PageSize == 0:
 		s.PageSize = DefaultPageSize
 	case s.PageSize < 1 || s.PageSize > maxPageSize:
-		return nil, deps.Errorf("page_size", "%d is not between 1 and %d", s.PageSize, maxPageSize)
+		fail(deps.Errorf("page_size", "%d is not between 1 and %d", s.PageSize, maxPageSize))
 	}
 	s.overlap = time.Duration(s.Overlap)
 	if s.Overlap == 0 {
 		s.overlap = DefaultOverlap
 	}
 	if s.overlap < 0 {
-		return nil, deps.Errorf("overlap", "must not be negative")
+		fail(deps.Errorf("overlap", "must not be negative"))
 	}
 	s.resync = time.Duration(s.FullResyncInterval)
 	if s.FullResyncInterval == 0 {
 		s.resync = DefaultFullResyncInterval
 	}
 	if s.resync < time.Minute {
-		return nil, deps.Errorf("full_resync_interval", "%s is shorter than 1m", s.resync)
+		fail(deps.Errorf("full_resync_interval", "%s is shorter than 1m", s.resync))
 	}
 	s.location = time.UTC
 	if s.Timezone != "" {
 		if s.location, err = time.LoadLocation(s.Timezone); err != nil {
-			return nil, deps.Errorf("timezone", "%q is not an IANA timezone (such as Europe/Berlin)", s.Timezone)
+			fail(deps.Errorf("timezone", "%s is not an IANA timezone (such as Europe/Berlin)", mask.Quote(s.Timezone)))
 		}
 	}
 	if s.SeverityField == "" {
 		s.SeverityField = "priority"
 	}
 	if s.SeverityField != "priority" && !customField.MatchString(s.SeverityField) {
-		return nil, deps.Errorf("severity_field", "%q is not priority or a custom field id such as customfield_10020", s.SeverityField)
+		fail(deps.Errorf("severity_field", "%s is not priority or a custom field id such as customfield_10020", mask.Quote(s.SeverityField)))
 	}
 	for k, v := range s.SeverityMap {
 		if !severityMapTo.MatchString(v) {
-			return nil, deps.Errorf("severity_map."+k, "%q is not one of sev1..sev5 or unknown", v)
+			fail(deps.Errorf("severity_map."+k, "%s is not one of sev1..sev5 or unknown", mask.Quote(v)))
 		}
 	}
 	if s.ServiceField == "" {
 		s.ServiceField = "components"
 	}
 	if s.ServiceField != "components" && s.ServiceField != "labels" && !customField.MatchString(s.ServiceField) {
-		return nil, deps.Errorf("service_field", "%q is not components, labels or a custom field id", s.ServiceField)
+		fail(deps.Errorf("service_field", "%s is not components, labels or a custom field id", mask.Quote(s.ServiceField)))
 	}
 	if s.ServiceLabelPrefix != "" && s.ServiceField != "labels" {
-		return nil, deps.Errorf("service_label_prefix", "only used with service_field: labels")
+		fail(deps.Errorf("service_label_prefix", "only used with service_field: labels"))
 	}
 	if s.TeamField != "" && !customField.MatchString(s.TeamField) {
-		return nil, deps.Errorf("team_field", "%q is not a custom field id such as customfield_10001", s.TeamField)
+		fail(deps.Errorf("team_field", "%s is not a custom field id such as customfield_10001", mask.Quote(s.TeamField)))
 	}
 	if s.AcknowledgedStatus != "" && s.AcknowledgedField != "" {
-		return nil, deps.Errorf("acknowledged_status", "set either acknowledged_status or acknowledged_field, not both")
+		fail(deps.Errorf("acknowledged_status", "set either acknowledged_status or acknowledged_field, not both"))
 	}
 	if s.AcknowledgedField != "" && !customField.MatchString(s.AcknowledgedField) {
-		return nil, deps.Errorf("acknowledged_field", "%q is not a custom field id such as customfield_10030", s.AcknowledgedField)
+		fail(deps.Errorf("acknowledged_field", "%s is not a custom field id such as customfield_10030", mask.Quote(s.AcknowledgedField)))
 	}
 	if pm := s.Postmortem; pm != nil {
 		if pm.LinkType == "" && pm.ActionItems == nil {
-			return nil, deps.Errorf("postmortem", "set link_type, action_items or both")
+			fail(deps.Errorf("postmortem", "set link_type, action_items or both"))
 		}
 		if ai := pm.ActionItems; ai != nil {
 			if ai.IssueLinkType == "" && !ai.Subtasks {
-				return nil, deps.Errorf("postmortem.action_items", "set issue_link_type or subtasks: true")
+				fail(deps.Errorf("postmortem.action_items", "set issue_link_type or subtasks: true"))
 			}
 			if ai.IssueLinkType != "" && ai.Subtasks {
-				return nil, deps.Errorf("postmortem.action_items", "set either issue_link_type or subtasks: true, not both")
+				fail(deps.Errorf("postmortem.action_items", "set either issue_link_type or subtasks: true, not both"))
 			}
 			if len(ai.DoneStatuses) == 0 {
 				ai.DoneStatuses = []string{"Done", "Closed"}
@@ -199,6 +205,9 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 				s.done[strings.ToLower(strings.TrimSpace(st))] = true
 			}
 		}
+	}
+	if err := config.Join(errs...); err != nil {
+		return nil, err
 	}
 	return &s, nil
 }

@@ -1,6 +1,7 @@
 package jira
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -48,5 +49,66 @@ func TestTheTokenIsRequiredAndNeverPlainText(t *testing.T) {
 				t.Errorf("err = %v\nwant  %s", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestTheCloudEmailMayComeFromTheEnvironment(t *testing.T) {
+	t.Run("a set variable is expanded and authenticates", func(t *testing.T) {
+		t.Setenv("JIRA_TEST_EMAIL", "sre@example.com")
+		h := newHarness(t, Cloud, strings.Replace(cloudSettings, "email: sre@example.com", "email: ${JIRA_TEST_EMAIL}", 1))
+		h.fake.load("testdata/cloud_issues.json", true)
+		if h.c.s.Email != "sre@example.com" {
+			t.Fatalf("email = %q, want it expanded", h.c.s.Email)
+		}
+		h.mustSync() // the fake answers 401 unless the Basic credentials match
+	})
+	t.Run("an unset variable is an error, not a literal ${...} sent upstream", func(t *testing.T) {
+		h := bareHarness(t, Cloud)
+		_, err := h.build(strings.Replace(cloudSettings, "email: sre@example.com", "email: ${JIRA_TEST_UNSET_EMAIL}", 1))
+		want := `exporter.yml:20: collectors[0].email: environment variable JIRA_TEST_UNSET_EMAIL is not set`
+		if err == nil || err.Error() != want {
+			t.Errorf("err = %v\nwant  %s", err, want)
+		}
+	})
+}
+
+func TestAPastedTokenIsNeverEchoed(t *testing.T) {
+	const token = "ATATT3xFfGF0abcdefghijklmnopqrstuvwxyz12"
+	h := bareHarness(t, DataCenter)
+	for _, tc := range []struct{ name, settings, want string }{
+		{"in token_file", "\n    deployment: datacenter\n    jql: project = OPS", `exporter.yml:15: collectors[0].token_file: cannot read secret file "ATAT…": no such file or directory`},
+		{"in page_size", "\n    token: ${JIRA_TEST_TOKEN}\n    deployment: datacenter\n    jql: project = OPS\n    page_size: " + token, `exporter.yml:21: collectors[0].page_size: cannot use "ATAT…" as a whole number`},
+		{"in the url", "\n    token: ${JIRA_TEST_TOKEN}\n    deployment: datacenter\n    jql: project = OPS", `exporter.yml:15: collectors[0].url: "ATAT…" is not an http(s) URL`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, rest := h.fake.server.URL, tc.settings
+			if tc.name == "in token_file" {
+				rest = "\n    token_file: " + token + rest
+			}
+			if tc.name == "in the url" {
+				url = token
+			}
+			_, err := buildRaw(h, "collectors:\n  - kind: jira\n    name: ops\n    url: "+url+rest)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("err = %v\nwant  %s", err, tc.want)
+			}
+			if err != nil && strings.Contains(err.Error(), token[:8]) {
+				t.Errorf("the error echoes the token: %s", err)
+			}
+		})
+	}
+}
+
+func TestEveryBadSettingIsReportedAtOnce(t *testing.T) {
+	h := bareHarness(t, DataCenter)
+	_, err := h.build("\n    deployment: server\n    jql: project = OPS ORDER BY created\n    page_size: 6000\n    timezone: Mars/Olympus")
+	want := strings.Join([]string{
+		`exporter.yml:15: collectors[0].deployment: "server" is not "cloud" or "datacenter"`,
+		`exporter.yml:15: collectors[0].jql: must not contain ORDER BY: the collector orders by updated itself`,
+		`exporter.yml:15: collectors[0].page_size: 6000 is not between 1 and 5000`,
+		`exporter.yml:15: collectors[0].timezone: "Mars/Olympus" is not an IANA timezone (such as Europe/Berlin)`,
+	}, "\n")
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant  %s", err, want)
 	}
 }

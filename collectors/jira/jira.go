@@ -17,6 +17,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/incident"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
@@ -97,7 +98,8 @@ func newCollector(deps collectors.Deps, tweak func(*upstream.Options)) (*Collect
 	}
 	a, err := newAPI(s, upstream.New(opts))
 	if err != nil {
-		return nil, deps.Errorf("url", "%v", err)
+		// The client's error quotes the URL whole.
+		return nil, deps.Errorf("url", "%s cannot be used as a Jira base URL", mask.Quote(s.URL))
 	}
 	log := deps.Logger
 	if log == nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/incident"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
 )
@@ -112,10 +113,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 		return nil, err
 	}
 	token, err := config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", cfg.Token, cfg.TokenFile, deps.BaseDir, true)
-	if err != nil {
-		return nil, err
-	}
-	if err := normalise(deps, &cfg); err != nil {
+	if err := config.Join(err, normalise(deps, &cfg)); err != nil {
 		return nil, err
 	}
 	opts := upstream.Options{
@@ -161,27 +159,30 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 
 // normalise applies defaults and checks every setting, naming the field.
 func normalise(deps collectors.Deps, cfg *settings) error {
+	// Every rule is checked, so one run names every mistake.
+	var errs []error
+	fail := func(err error) { errs = append(errs, err) }
 	if cfg.URL == "" {
 		cfg.URL = defaultURL
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return deps.Errorf("url", "%q is not an http(s) URL such as %s", cfg.URL, defaultURL)
+		fail(deps.Errorf("url", "%s is not an http(s) URL such as %s", mask.Quote(cfg.URL), defaultURL))
 	}
 	cfg.URL = strings.TrimRight(cfg.URL, "/")
 	for i, id := range cfg.ServiceIDs {
 		if strings.TrimSpace(id) == "" {
-			return deps.Errorf(fmt.Sprintf("service_ids[%d]", i), "empty service ID")
+			fail(deps.Errorf(fmt.Sprintf("service_ids[%d]", i), "empty service ID"))
 		}
 	}
 	for i, id := range cfg.TeamIDs {
 		if strings.TrimSpace(id) == "" {
-			return deps.Errorf(fmt.Sprintf("team_ids[%d]", i), "empty team ID")
+			fail(deps.Errorf(fmt.Sprintf("team_ids[%d]", i), "empty team ID"))
 		}
 	}
 	for i, v := range cfg.Urgencies {
 		if v != "high" && v != "low" {
-			return deps.Errorf(fmt.Sprintf("urgencies[%d]", i), "%q is not an urgency (high or low)", v)
+			fail(deps.Errorf(fmt.Sprintf("urgencies[%d]", i), "%s is not an urgency (high or low)", mask.Quote(v)))
 		}
 	}
 	switch cfg.SeverityFrom {
@@ -189,7 +190,7 @@ func normalise(deps collectors.Deps, cfg *settings) error {
 		cfg.SeverityFrom = "priority"
 	case "priority", "urgency":
 	default:
-		return deps.Errorf("severity_from", "%q must be priority or urgency", cfg.SeverityFrom)
+		fail(deps.Errorf("severity_from", "%s must be priority or urgency", mask.Quote(cfg.SeverityFrom)))
 	}
 	keys := make([]string, 0, len(cfg.SeverityMap))
 	for k := range cfg.SeverityMap {
@@ -198,34 +199,34 @@ func normalise(deps collectors.Deps, cfg *settings) error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !slices.Contains(validSeverities, cfg.SeverityMap[k]) {
-			return deps.Errorf("severity_map."+k, "%q must be one of %s", cfg.SeverityMap[k], strings.Join(validSeverities, ", "))
+			fail(deps.Errorf("severity_map."+k, "%s must be one of %s", mask.Quote(cfg.SeverityMap[k]), strings.Join(validSeverities, ", ")))
 		}
 	}
 	switch {
 	case cfg.PageSize == 0:
 		cfg.PageSize = maxPageSize
 	case cfg.PageSize < 1 || cfg.PageSize > maxPageSize:
-		return deps.Errorf("page_size", "%d must be between 1 and %d", cfg.PageSize, maxPageSize)
+		fail(deps.Errorf("page_size", "%d must be between 1 and %d", cfg.PageSize, maxPageSize))
 	}
 	if cfg.Lookback == 0 {
 		cfg.Lookback = config.Duration(defaultLookback)
 	}
 	if cfg.Lookback < 0 {
-		return deps.Errorf("lookback", "must be positive")
+		fail(deps.Errorf("lookback", "must be positive"))
 	}
 	switch {
 	case cfg.Window == 0:
 		cfg.Window = config.Duration(defaultWindow)
 	case cfg.Window < config.Duration(time.Hour) || cfg.Window > config.Duration(maxSpan):
-		return deps.Errorf("window", "%s must be between 1h and 180d (PagerDuty lists at most six months at a time)", cfg.Window)
+		fail(deps.Errorf("window", "%s must be between 1h and 180d (PagerDuty lists at most six months at a time)", cfg.Window))
 	}
 	if cfg.Overlap == 0 {
 		cfg.Overlap = config.Duration(defaultOverlap)
 	}
 	if cfg.Overlap < 0 {
-		return deps.Errorf("overlap", "must not be negative")
+		fail(deps.Errorf("overlap", "must not be negative"))
 	}
-	return nil
+	return config.Join(errs...)
 }
 
 // Snapshot computes the incident metrics from the store; it never calls

@@ -703,7 +703,7 @@ func TestBadSettingsAreRejectedWithFileLineAndField(t *testing.T) {
 		{"an unknown severity source", "severity_from: impact", "collectors[0].severity_from: \"impact\" must be priority or urgency"},
 		{"a severity map to a made-up severity", "severity_map: {high: critical}", "collectors[0].severity_map.high: \"critical\" must be one of sev1, sev2, sev3, sev4, sev5, unknown"},
 		{"a window longer than six months", "window: 200d", "collectors[0].window: 200d must be between 1h and 180d (PagerDuty lists at most six months at a time)"},
-		{"a url that is not http", "url: ftp://example.com", "collectors[0].url: \"ftp://example.com\" is not an http(s) URL such as https://api.pagerduty.com"},
+		{"a url that is not http, quoted masked as it is long", "url: ftp://example.com", "collectors[0].url: \"ftp:…\" is not an http(s) URL such as https://api.pagerduty.com"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -727,5 +727,24 @@ func TestBadSettingsAreRejectedWithFileLineAndField(t *testing.T) {
 				t.Errorf("error\n%s\nwant\n%s", err, want)
 			}
 		})
+	}
+}
+
+func TestEveryBadSettingIsReportedAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, err = buildCollector(dir, "http://127.0.0.1:1", "page_size: 500\nurgencies: [high, urgent]\nseverity_map: {low: minor, high: critical}\nwindow: 200d", st, time.Now, nil)
+	at := fmt.Sprintf("%s:%d: ", filepath.Join(dir, "config.yml"), strings.Count(catalogYAML, "\n")+2)
+	want := at + `collectors[0].urgencies[1]: "urgent" is not an urgency (high or low)` + "\n" +
+		at + `collectors[0].severity_map.high: "critical" must be one of sev1, sev2, sev3, sev4, sev5, unknown` + "\n" +
+		at + `collectors[0].severity_map.low: "minor" must be one of sev1, sev2, sev3, sev4, sev5, unknown` + "\n" +
+		at + `collectors[0].page_size: 500 must be between 1 and 100` + "\n" +
+		at + `collectors[0].window: 200d must be between 1h and 180d (PagerDuty lists at most six months at a time)`
+	if err == nil || err.Error() != want {
+		t.Errorf("error\n%v\nwant\n%s", err, want)
 	}
 }

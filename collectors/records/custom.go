@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
@@ -61,19 +62,19 @@ func validateCustom(ts tableSettings, field string, errAt func(int, string, stri
 		mf := fmt.Sprintf("%s.metrics[%d]", field, i)
 		switch {
 		case !strings.HasPrefix(m.Name, "sre_"):
-			return nil, errAt(m.Line, mf+".name", "%q must start with sre_", m.Name)
+			return nil, errAt(m.Line, mf+".name", "%s must start with sre_", mask.Quote(m.Name))
 		case !model.LegacyValidation.IsValidMetricName(m.Name) || strings.Contains(m.Name, ":"):
-			return nil, errAt(m.Line, mf+".name", "%q is not a valid metric name (letters, digits and _)", m.Name)
+			return nil, errAt(m.Line, mf+".name", "%s is not a valid metric name (letters, digits and _)", mask.Quote(m.Name))
 		case m.Type != "gauge" && m.Type != "counter":
-			return nil, errAt(m.Line, mf+".type", "%q is not a metric type; use gauge or counter", m.Type)
+			return nil, errAt(m.Line, mf+".type", "%s is not a metric type; use gauge or counter", mask.Quote(m.Type))
 		case m.Type == "counter" && !strings.HasSuffix(m.Name, "_total"):
-			return nil, errAt(m.Line, mf+".name", "counter %q must end in _total", m.Name)
+			return nil, errAt(m.Line, mf+".name", "counter %s must end in _total", mask.Quote(m.Name))
 		case m.Type == "gauge" && strings.HasSuffix(m.Name, "_total"):
-			return nil, errAt(m.Line, mf+".name", "gauge %q must not end in _total (that suffix is for counters)", m.Name)
+			return nil, errAt(m.Line, mf+".name", "gauge %s must not end in _total (that suffix is for counters)", mask.Quote(m.Name))
 		}
 		for _, suffix := range []string{"_sum", "_count", "_bucket", "_info"} {
 			if strings.HasSuffix(m.Name, suffix) {
-				return nil, errAt(m.Line, mf+".name", "%q must not end in %s, which Prometheus reserves for histograms and info metrics", m.Name, suffix)
+				return nil, errAt(m.Line, mf+".name", "%s must not end in %s, which Prometheus reserves for histograms and info metrics", mask.Quote(m.Name), suffix)
 			}
 		}
 		if m.Help == "" {
@@ -84,11 +85,11 @@ func validateCustom(ts tableSettings, field string, errAt func(int, string, stri
 			lf := fmt.Sprintf("%s.labels[%d]", mf, j)
 			switch {
 			case !model.LegacyValidation.IsValidLabelName(l.Label) || strings.HasPrefix(l.Label, "__"):
-				return nil, errAt(m.Line, lf+".label", "%q is not a valid label name (letters, digits and _, not starting with __)", l.Label)
+				return nil, errAt(m.Line, lf+".label", "%s is not a valid label name (letters, digits and _, not starting with __)", mask.Quote(l.Label))
 			case contains(reservedLabels, l.Label):
-				return nil, errAt(m.Line, lf+".label", "%q is reserved: the exporter or Prometheus sets it", l.Label)
+				return nil, errAt(m.Line, lf+".label", "%s is reserved: the exporter or Prometheus sets it", mask.Quote(l.Label))
 			case seen[l.Label]:
-				return nil, errAt(m.Line, lf+".label", "%q is used twice", l.Label)
+				return nil, errAt(m.Line, lf+".label", "%s is used twice", mask.Quote(l.Label))
 			case strings.TrimSpace(l.Column) == "":
 				return nil, errAt(m.Line, lf+".column", "required: the header of the column the label's value comes from")
 			}
@@ -106,7 +107,7 @@ func validateCustom(ts tableSettings, field string, errAt func(int, string, stri
 		}
 		for _, f := range families {
 			if prev, dup := taken[f.Name]; dup {
-				return nil, errAt(m.Line, mf+".name", "%q is already defined by %s", f.Name, prev)
+				return nil, errAt(m.Line, mf+".name", "%s is already defined by %s", mask.Quote(f.Name), prev)
 			}
 			taken[f.Name] = mf
 			where := fmt.Sprintf("%s.%s (line %d)", collectorField, mf, m.Line)

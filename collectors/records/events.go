@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
@@ -29,10 +30,10 @@ func eventKinds(configured []string) ([]string, error) {
 	for _, k := range configured {
 		s := slug(k)
 		if !slugPattern.MatchString(s) {
-			return nil, fmt.Errorf("%q is not a valid kind: use letters, digits, spaces, '-' or '_'", k)
+			return nil, fmt.Errorf("%s is not a valid kind: use letters, digits, spaces, '-' or '_'", mask.Quote(k))
 		}
 		if seen[s] {
-			return nil, fmt.Errorf("%q is listed twice", k)
+			return nil, fmt.Errorf("%s is listed twice", mask.Quote(k))
 		}
 		seen[s] = true
 		kinds = append(kinds, s)

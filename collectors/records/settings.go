@@ -12,6 +12,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 )
@@ -55,60 +56,76 @@ func (s settings) validate(deps collectors.Deps) ([]*table, error) {
 		claims = metrics.NewClaims() // a collector built on its own, in tests
 	}
 	var tables []*table
+	// Each table's first mistake is reported, so one run names a mistake in
+	// every table.
+	var errs []error
+	fail := func(err error) { errs = append(errs, err) }
 	for i, ts := range s.Tables {
 		field := fmt.Sprintf("tables[%d]", i)
 		if ts.Type == "" {
-			return nil, errAt(ts.Line, field+".type", "required: one of %s", strings.Join(tableTypes, ", "))
+			fail(errAt(ts.Line, field+".type", "required: one of %s", strings.Join(tableTypes, ", ")))
+			continue
 		}
 		if !contains(tableTypes, ts.Type) {
-			return nil, errAt(ts.Line, field+".type", "%q is not a table type; use one of %s", ts.Type, strings.Join(tableTypes, ", "))
+			fail(errAt(ts.Line, field+".type", "%s is not a table type; use one of %s", mask.Quote(ts.Type), strings.Join(tableTypes, ", ")))
+			continue
 		}
 		if ts.Name == "" {
 			ts.Name = ts.Type
 		}
 		if !tableNamePattern.MatchString(ts.Name) {
-			return nil, errAt(ts.Line, field+".name", "%q must be lower case letters, digits, '-' or '_'", ts.Name)
+			fail(errAt(ts.Line, field+".name", "%s must be lower case letters, digits, '-' or '_'", mask.Quote(ts.Name)))
+			continue
 		}
 		if prev, dup := names[ts.Name]; dup {
-			return nil, errAt(ts.Line, field+".name", "%q is already used by tables[%d]; give one of them another name", ts.Name, prev)
+			fail(errAt(ts.Line, field+".name", "%s is already used by tables[%d]; give one of them another name", mask.Quote(ts.Name), prev))
+			continue
 		}
 		names[ts.Name] = i
 		if err := checkSource(ts.Source); err != nil {
-			return nil, errAt(ts.Line, field+".source", "%v", err)
+			fail(errAt(ts.Line, field+".source", "%v", err))
+			continue
 		}
 		if ts.DateFormat != "" {
 			if err := tabular.CheckLayout(ts.DateFormat); err != nil {
-				return nil, errAt(ts.Line, field+".date_format", "%v", err)
+				fail(errAt(ts.Line, field+".date_format", "%v", err))
+				continue
 			}
 		}
 		if len(ts.Kinds) > 0 && ts.Type != "events" {
-			return nil, errAt(ts.Line, field+".kinds", "only events tables have kinds")
+			fail(errAt(ts.Line, field+".kinds", "only events tables have kinds"))
+			continue
 		}
 		if len(ts.Metrics) > 0 && ts.Type != "custom" {
-			return nil, errAt(ts.Line, field+".metrics", "only custom tables define metrics")
+			fail(errAt(ts.Line, field+".metrics", "only custom tables define metrics"))
+			continue
 		}
 		var sch schema
 		switch ts.Type {
 		case "custom":
 			if len(ts.Columns) > 0 {
-				return nil, errAt(ts.Line, field+".columns", "custom tables name their header columns directly in metrics")
+				fail(errAt(ts.Line, field+".columns", "custom tables name their header columns directly in metrics"))
+				continue
 			}
 			custom, err := validateCustom(ts, field, errAt, metricNames, claims, deps.Config.Field())
 			if err != nil {
-				return nil, err
+				fail(err)
+				continue
 			}
 			sch = &customSchema{table: ts.Name, metrics: custom}
 		case "events":
 			kinds, err := eventKinds(ts.Kinds)
 			if err != nil {
-				return nil, errAt(ts.Line, field+".kinds", "%v", err)
+				fail(errAt(ts.Line, field+".kinds", "%v", err))
+				continue
 			}
 			sch = &eventsSchema{kinds: kinds}
 		default:
 			sch = builtinSchemas[ts.Type]()
 		}
 		if err := tabular.CheckOverrides(sch.columns(), ts.Columns); err != nil {
-			return nil, errAt(ts.Line, field+".columns", "%v", err)
+			fail(errAt(ts.Line, field+".columns", "%v", err))
+			continue
 		}
 		tables = append(tables, &table{
 			name:        ts.Name,
@@ -117,6 +134,9 @@ func (s settings) validate(deps collectors.Deps) ([]*table, error) {
 			source:      tabular.Source{Location: ts.Source, BaseDir: deps.BaseDir},
 			fingerprint: fingerprint(ts),
 		})
+	}
+	if err := config.Join(errs...); err != nil {
+		return nil, err
 	}
 	return tables, nil
 }
@@ -128,13 +148,13 @@ func checkSource(src string) error {
 	s := tabular.Source{Location: src}
 	if !s.IsURL() {
 		if strings.Contains(src, "://") {
-			return fmt.Errorf("%q: only http and https URLs are supported", tabular.RedactURL(src))
+			return fmt.Errorf("%s: only http and https URLs are supported", mask.Quote(tabular.RedactURL(src)))
 		}
 		return nil
 	}
 	u, err := url.Parse(src)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not a valid URL", s.Name())
+		return fmt.Errorf("%s is not a valid URL", mask.Quote(s.Name()))
 	}
 	return nil
 }

@@ -6,11 +6,13 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"unicode"
 
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 )
@@ -59,29 +61,38 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return fmt.Sprintf("line %d: %s: %s", e.Line, e.Field, e.Msg) }
 
-// Compile validates the catalog and builds its lookup tables.
+// Compile validates the catalog and builds its lookup tables. It reports
+// every mistake, each a *FieldError, joined with errors.Join.
 func (c *Catalog) Compile() error {
 	c.teams, c.services, c.owner = map[string]string{}, map[string]string{}, map[string]string{}
 	canonical := map[string]bool{}
+	var errs []error
+	fail := func(line int, field, format string, args ...any) {
+		errs = append(errs, &FieldError{line, field, fmt.Sprintf(format, args...)})
+	}
 	for i, t := range c.Teams {
 		field := fmt.Sprintf("catalog.teams[%d]", i)
 		if err := checkName(t.Name); err != nil {
-			return &FieldError{t.Line, field + ".name", err.Error()}
+			fail(t.Line, field+".name", "%v", err)
+			continue
 		}
 		if canonical[t.Name] {
-			return &FieldError{t.Line, field + ".name", fmt.Sprintf("team %q is listed twice", t.Name)}
+			fail(t.Line, field+".name", "team %s is listed twice", mask.Quote(t.Name))
+			continue
 		}
 		if t.Members < 0 {
-			return &FieldError{t.Line, field + ".members", "must not be negative"}
+			fail(t.Line, field+".members", "must not be negative")
 		}
 		canonical[t.Name] = true
 		for j, a := range append([]string{t.Name}, t.Aliases...) {
 			key, err := aliasKey(a)
 			if err != nil {
-				return &FieldError{t.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), err.Error()}
+				fail(t.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), "%v", err)
+				continue
 			}
 			if other, ok := c.teams[key]; ok && other != t.Name {
-				return &FieldError{t.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), fmt.Sprintf("alias %q already belongs to team %q", a, other)}
+				fail(t.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), "alias %s already belongs to team %s", mask.Quote(a), mask.Quote(other))
+				continue
 			}
 			c.teams[key] = t.Name
 		}
@@ -89,27 +100,31 @@ func (c *Catalog) Compile() error {
 	for i, s := range c.Services {
 		field := fmt.Sprintf("catalog.services[%d]", i)
 		if err := checkName(s.Name); err != nil {
-			return &FieldError{s.Line, field + ".name", err.Error()}
+			fail(s.Line, field+".name", "%v", err)
+			continue
 		}
 		if _, dup := c.owner[s.Name]; dup {
-			return &FieldError{s.Line, field + ".name", fmt.Sprintf("service %q is listed twice", s.Name)}
+			fail(s.Line, field+".name", "service %s is listed twice", mask.Quote(s.Name))
+			continue
 		}
 		if s.Team != "" && !canonical[s.Team] {
-			return &FieldError{s.Line, field + ".team", fmt.Sprintf("team %q is not in catalog.teams", s.Team)}
+			fail(s.Line, field+".team", "team %s is not in catalog.teams", mask.Quote(s.Team))
 		}
 		c.owner[s.Name] = s.Team
 		for j, a := range append([]string{s.Name}, s.Aliases...) {
 			key, err := aliasKey(a)
 			if err != nil {
-				return &FieldError{s.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), err.Error()}
+				fail(s.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), "%v", err)
+				continue
 			}
 			if other, ok := c.services[key]; ok && other != s.Name {
-				return &FieldError{s.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), fmt.Sprintf("alias %q already belongs to service %q", a, other)}
+				fail(s.Line, fmt.Sprintf("%s.aliases[%d]", field, j-1), "alias %s already belongs to service %s", mask.Quote(a), mask.Quote(other))
+				continue
 			}
 			c.services[key] = s.Name
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func checkName(name string) error {
@@ -127,7 +142,7 @@ func aliasKey(alias string) (string, error) {
 	if ok && isSource(src) {
 		v := normalise(val)
 		if v == "" {
-			return "", fmt.Errorf("alias %q has no value after the source", alias)
+			return "", fmt.Errorf("alias %s has no value after the source", mask.Quote(alias))
 		}
 		return src + ":" + v, nil
 	}

@@ -1,6 +1,9 @@
 package catalog
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestLookupsMapEachSourcesNamesToOneCanonicalName(t *testing.T) {
 	c := &Catalog{
@@ -55,5 +58,27 @@ func TestCompileRefusesTheReservedName(t *testing.T) {
 	err := c.Compile()
 	if err == nil || err.Error() != `line 3: catalog.teams[0].name: "unknown" is reserved for values the catalog does not know` {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestCompileReportsEveryMistake(t *testing.T) {
+	c := &Catalog{
+		Teams: []Team{{Name: "payments", Line: 3}, {Name: "payments", Line: 4}, {Name: "shop", Members: -1, Line: 5}},
+		Services: []Service{
+			{Name: "checkout", Team: "billing", Line: 7},
+			{Name: "api", Aliases: []string{"jira:"}, Line: 8},
+		},
+	}
+	err := c.Compile()
+	want := `line 4: catalog.teams[1].name: team "payments" is listed twice
+line 5: catalog.teams[2].members: must not be negative
+line 7: catalog.services[0].team: team "billing" is not in catalog.teams
+line 8: catalog.services[1].aliases[0]: alias "jira:" has no value after the source`
+	if err == nil || err.Error() != want {
+		t.Fatalf("error\n got: %v\nwant: %s", err, want)
+	}
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Line != 4 {
+		t.Errorf("errors.As finds %+v, want the first mistake", fe)
 	}
 }

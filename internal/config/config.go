@@ -13,11 +13,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 )
 
 // Config is the whole configuration file.
@@ -74,7 +76,12 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
-// Parse validates configuration data read from file.
+// Parse validates configuration data read from file. It reports every
+// mistake it finds (see Join), not only the first. When the YAML itself is
+// well-formed but has mistakes, the returned Config is still filled as far
+// as it could be decoded, holding only the collectors that passed their own
+// checks, so that --config.check can validate their settings too; it must
+// not be run.
 func Parse(file string, data []byte) (*Config, error) {
 	d := Decoder{File: file}
 	var root yaml.Node
@@ -83,23 +90,21 @@ func Parse(file string, data []byte) (*Config, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: file, Msg: "empty configuration"}
 		}
-		msg := cleanYAMLError(err)
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return nil, &Error{File: file, Line: line, Msg: m[2]}
-		}
-		return nil, &Error{File: file, Msg: msg}
+		return nil, syntaxError(file, data, err)
 	}
-	cfg := &Config{File: file, Dir: filepath.Dir(file), Raw: data}
-	if err := d.Decode(&root, "", cfg); err != nil {
+	if err := checkAliases(file, &root, maxExpandedNodes); err != nil {
 		return nil, err
 	}
-	if err := cfg.Catalog.Compile(); err != nil {
+	var errs []error
+	cfg := &Config{File: file, Dir: filepath.Dir(file), Raw: data}
+	errs = append(errs, d.Decode(&root, "", cfg))
+	for _, err := range unjoin(cfg.Catalog.Compile()) {
 		var fe *catalog.FieldError
 		if errors.As(err, &fe) {
-			return nil, &Error{File: file, Line: fe.Line, Field: fe.Field, Msg: fe.Msg}
+			errs = append(errs, &Error{File: file, Line: fe.Line, Field: fe.Field, Msg: fe.Msg})
+		} else {
+			errs = append(errs, &Error{File: file, Field: "catalog", Msg: err.Error()})
 		}
-		return nil, &Error{File: file, Field: "catalog", Msg: err.Error()}
 	}
 	if cfg.Global.RefreshInterval == 0 {
 		cfg.Global.RefreshInterval = Duration(DefaultRefreshInterval)
@@ -108,36 +113,91 @@ func Parse(file string, data []byte) (*Config, error) {
 		cfg.Global.Timeout = Duration(DefaultTimeout)
 	}
 	names := map[string]int{}
+	valid := cfg.Collectors[:0:0]
 	for i := range cfg.Collectors {
 		c := &cfg.Collectors[i]
 		c.Index = i
-		switch {
-		case c.Kind == "":
-			return nil, d.errAt(c.Line, c.Field()+".kind", "required")
-		case c.Name == "":
-			return nil, d.errAt(c.Line, c.Field()+".name", "required")
-		case !namePattern.MatchString(c.Name):
-			return nil, d.errAt(c.Line, c.Field()+".name", fmt.Sprintf("%q must be lower case letters, digits, '-' or '_'", c.Name))
+		if err := checkCollector(d, c, names, cfg.Global); err != nil {
+			errs = append(errs, err)
+			continue
 		}
-		if prev, dup := names[c.Name]; dup {
-			return nil, d.errAt(c.Line, c.Field()+".name", fmt.Sprintf("%q is already used by collectors[%d]", c.Name, prev))
-		}
-		names[c.Name] = i
-		if c.RefreshInterval == 0 {
-			c.RefreshInterval = cfg.Global.RefreshInterval
-		}
-		if c.Timeout == 0 {
-			// An inherited timeout never outlasts the collector's own interval.
-			c.Timeout = min(cfg.Global.Timeout, c.RefreshInterval)
-		}
-		if time.Duration(c.RefreshInterval) < time.Second {
-			return nil, d.errAt(c.Line, c.Field()+".refresh_interval", "must be at least 1s")
-		}
-		if c.Timeout > c.RefreshInterval {
-			return nil, d.errAt(c.Line, c.Field()+".timeout", fmt.Sprintf("%s is longer than refresh_interval %s", c.Timeout, c.RefreshInterval))
-		}
+		valid = append(valid, *c)
+	}
+	if err := Join(errs...); err != nil {
+		cfg.Collectors = valid
+		return cfg, err
 	}
 	return cfg, nil
+}
+
+// checkCollector validates c's common settings and fills in its defaults.
+func checkCollector(d Decoder, c *CollectorConfig, names map[string]int, global Global) error {
+	switch {
+	case c.Kind == "":
+		return d.errAt(c.Line, c.Field()+".kind", "required")
+	case c.Name == "":
+		return d.errAt(c.Line, c.Field()+".name", "required")
+	case !namePattern.MatchString(c.Name):
+		return d.errAt(c.Line, c.Field()+".name", fmt.Sprintf("%s must be lower case letters, digits, '-' or '_'", mask.Quote(c.Name)))
+	}
+	if prev, dup := names[c.Name]; dup {
+		return d.errAt(c.Line, c.Field()+".name", fmt.Sprintf("%s is already used by collectors[%d]", mask.Quote(c.Name), prev))
+	}
+	names[c.Name] = c.Index
+	if c.RefreshInterval == 0 {
+		c.RefreshInterval = global.RefreshInterval
+	}
+	if c.Timeout == 0 {
+		// An inherited timeout never outlasts the collector's own interval.
+		c.Timeout = min(global.Timeout, c.RefreshInterval)
+	}
+	if time.Duration(c.RefreshInterval) < time.Second {
+		return d.errAt(c.Line, c.Field()+".refresh_interval", "must be at least 1s")
+	}
+	if c.Timeout > c.RefreshInterval {
+		return d.errAt(c.Line, c.Field()+".timeout", fmt.Sprintf("%s is longer than refresh_interval %s", c.Timeout, c.RefreshInterval))
+	}
+	return nil
+}
+
+// syntaxError turns a YAML parse error into an Error naming the line. A tab
+// in the indentation gets its own message at its own line: yaml.v3 reports
+// it at the line of the enclosing node, or as a character that "cannot
+// start any token".
+func syntaxError(file string, data []byte, err error) *Error {
+	msg := cleanYAMLError(err)
+	line := 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	tabLine := 0
+	switch {
+	case strings.Contains(msg, "tab character"):
+		tabLine = tabIndentedLine(data, line, false)
+	case strings.Contains(msg, "cannot start any token"):
+		tabLine = tabIndentedLine(data, line, true)
+	}
+	if tabLine > 0 {
+		return &Error{File: file, Line: tabLine, Msg: "tab character in the indentation; indent YAML with spaces only"}
+	}
+	return &Error{File: file, Line: line, Msg: msg}
+}
+
+// tabIndentedLine is the number of the first line from line on whose
+// leading whitespace holds a tab (only line itself when exact), or 0.
+func tabIndentedLine(data []byte, line int, exact bool) int {
+	for i, text := range strings.Split(string(data), "\n") {
+		n := i + 1
+		if n < line || (exact && n != line) {
+			continue
+		}
+		indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
+		if strings.Contains(indent, "\t") && strings.TrimSpace(text) != "" {
+			return n
+		}
+	}
+	return 0
 }
 
 func (d Decoder) errAt(line int, field, msg string) *Error {

@@ -71,6 +71,36 @@ func TestParseReportsMistakesWithFileLineAndField(t *testing.T) {
 			want: `cfg.yml:3: global.timeout: set more than once`,
 		},
 		{
+			name: "a fraction where a whole number is expected is refused, not cut to 9",
+			yaml: "catalog:\n  teams:\n    - name: payments\n      members: 9.5\n",
+			want: `cfg.yml:4: catalog.teams[0].members: cannot use "9.5" as a whole number`,
+		},
+		{
+			name: "a whole number written as a float with an exponent is refused",
+			yaml: "catalog:\n  teams:\n    - name: payments\n      members: 1e3\n",
+			want: `cfg.yml:4: catalog.teams[0].members: cannot use "1e3" as a whole number`,
+		},
+		{
+			name: "a tab in the indentation names the line it is on",
+			yaml: "global:\n  timeout: 1m\n\trefresh_interval: 1m\n",
+			want: `cfg.yml:3: tab character in the indentation; indent YAML with spaces only`,
+		},
+		{
+			name: "a tab indenting the first key of a mapping names its line",
+			yaml: "global:\n\ttimeout: 1m\n",
+			want: `cfg.yml:2: tab character in the indentation; indent YAML with spaces only`,
+		},
+		{
+			name: "a character that cannot start a value is not blamed on a tab elsewhere",
+			yaml: "global:\n  timeout: @1m\nnote: |\n  \ttext in a block may start with a tab\n",
+			want: `cfg.yml:2: found character that cannot start any token`,
+		},
+		{
+			name: "an alias inside the node it refers to is refused",
+			yaml: "catalog:\n  teams: &t\n    - name: a\n      aliases: *t\n",
+			want: `cfg.yml:4: alias *t refers to a node that contains it`,
+		},
+		{
 			name: "broken YAML names the line",
 			yaml: "global: [\n",
 			want: `cfg.yml:1: did not find expected node content`,
@@ -113,9 +143,13 @@ func TestParseAppliesDefaultsFromGlobal(t *testing.T) {
 }
 
 type secretSettings struct {
-	Token     Secret `yaml:"token"`
-	TokenFile string `yaml:"token_file"`
-	URL       string `yaml:"url"`
+	Token     Secret            `yaml:"token"`
+	TokenFile string            `yaml:"token_file"`
+	URL       string            `yaml:"url"`
+	PageSize  int               `yaml:"page_size"`
+	Labels    []string          `yaml:"labels"`
+	Timeout   Duration          `yaml:"timeout"`
+	ByKey     map[string]string `yaml:"labels_by_key"`
 }
 
 func decodeSecret(t *testing.T, yml string) (Secret, error) {
@@ -170,9 +204,17 @@ func TestSecretsComeOnlyFromEnvironmentOrFiles(t *testing.T) {
 			t.Fatalf("error\n got: %v\nwant: %s", err, want)
 		}
 	})
+	t.Run("an environment variable that is set but empty is told apart from an unset one", func(t *testing.T) {
+		t.Setenv("SRE_TEST_EMPTY", "")
+		_, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    token: ${SRE_TEST_EMPTY}\n")
+		want := "cfg.yml:4: collectors[0].token: environment variable SRE_TEST_EMPTY is set but empty"
+		if err == nil || err.Error() != want {
+			t.Fatalf("error\n got: %v\nwant: %s", err, want)
+		}
+	})
 	t.Run("a missing secret file is named", func(t *testing.T) {
 		_, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    token_file: /nonexistent/token\n")
-		want := "cfg.yml:2: collectors[0].token_file: cannot read secret file: open /nonexistent/token: no such file or directory"
+		want := `cfg.yml:2: collectors[0].token_file: cannot read secret file "/non…": no such file or directory`
 		if err == nil || err.Error() != want {
 			t.Fatalf("error\n got: %v\nwant: %s", err, want)
 		}
@@ -209,4 +251,117 @@ func TestSecretsComeOnlyFromEnvironmentOrFiles(t *testing.T) {
 			t.Errorf("Redact = %q", got)
 		}
 	})
+}
+
+func TestErrorsNeverEchoAPastedToken(t *testing.T) {
+	const token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz" // 40 characters
+	tests := []struct {
+		name, settings, want string
+	}{
+		{
+			name:     "a token pasted into token_file",
+			settings: "token_file: " + token,
+			want:     `cfg.yml:2: collectors[0].token_file: cannot read secret file "ghp_…": no such file or directory`,
+		},
+		{
+			name:     "a token pasted into a whole-number setting",
+			settings: "token: ${SRE_TEST_TOKEN}\n    page_size: " + token,
+			want:     `cfg.yml:5: collectors[0].page_size: cannot use "ghp_…" as a whole number`,
+		},
+		{
+			name:     "a token pasted where a list belongs",
+			settings: "token: ${SRE_TEST_TOKEN}\n    labels: " + token,
+			want:     `cfg.yml:5: collectors[0].labels: expected a list, got "ghp_…"`,
+		},
+		{
+			name:     "a token pasted into a duration",
+			settings: "token: ${SRE_TEST_TOKEN}\n    timeout: " + token,
+			want:     `cfg.yml:5: collectors[0].timeout: cannot use "ghp_…" as a duration (such as 30s, 5m, 1h)`,
+		},
+		{
+			name:     "a token pasted as a map key names the field with the key masked",
+			settings: "token: ${SRE_TEST_TOKEN}\n    labels_by_key: {" + token + ": [a]}",
+			want:     `cfg.yml:5: collectors[0].labels_by_key."ghp_…": expected a string, got a list`,
+		},
+		{
+			name:     "a token pasted as a key",
+			settings: "token: ${SRE_TEST_TOKEN}\n    " + token + ": x",
+			want:     `cfg.yml:5: collectors[0]: unknown field "ghp_…"`,
+		},
+	}
+	t.Setenv("SRE_TEST_TOKEN", "s3cr3t-token-value")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decodeSecret(t, "collectors:\n  - kind: x\n    name: a\n    "+tt.settings+"\n")
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("error\n got: %v\nwant: %s", err, tt.want)
+			}
+			if strings.Contains(err.Error(), token[:8]) {
+				t.Errorf("the error quotes more than a short prefix of the token: %s", err)
+			}
+		})
+	}
+}
+
+type stringSettings struct {
+	Email   string            `yaml:"email"`
+	JQL     string            `yaml:"jql"`
+	Columns map[string]string `yaml:"columns"`
+	Labels  []string          `yaml:"labels"`
+}
+
+func TestStringSettingsExpandEnvironmentReferences(t *testing.T) {
+	t.Setenv("SRE_TEST_EMAIL", "sre@example.com")
+	t.Setenv("SRE_TEST_PROJECT", "OPS")
+	t.Setenv("SRE_TEST_EMPTY", "")
+	decode := func(t *testing.T, settings string) (stringSettings, error) {
+		t.Helper()
+		cfg, err := Parse("cfg.yml", []byte("collectors:\n  - kind: x\n    name: a\n    "+settings+"\n"))
+		if err != nil {
+			t.Fatalf("Parse: %v", err)
+		}
+		var s stringSettings
+		cc := cfg.Collectors[0]
+		return s, cfg.Decoder().Decode(&cc.Settings, cc.Field(), &s)
+	}
+	t.Run("a whole value and a reference inside text both expand", func(t *testing.T) {
+		s, err := decode(t, "email: ${SRE_TEST_EMAIL}\n    jql: project = ${SRE_TEST_PROJECT} AND type = Incident")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Email != "sre@example.com" || s.JQL != "project = OPS AND type = Incident" {
+			t.Errorf("got email %q, jql %q", s.Email, s.JQL)
+		}
+	})
+	t.Run("values in maps and lists expand but keys do not", func(t *testing.T) {
+		s, err := decode(t, "columns: {'${SRE_TEST_PROJECT}': '${SRE_TEST_PROJECT}'}\n    labels: ['${SRE_TEST_PROJECT}']")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Columns["${SRE_TEST_PROJECT}"] != "OPS" || s.Labels[0] != "OPS" {
+			t.Errorf("got columns %v, labels %v", s.Columns, s.Labels)
+		}
+	})
+	t.Run("$${ is a literal ${", func(t *testing.T) {
+		s, err := decode(t, "jql: summary ~ '$${x}'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.JQL != "summary ~ '${x}'" {
+			t.Errorf("jql = %q", s.JQL)
+		}
+	})
+	for _, tc := range []struct{ name, settings, want string }{
+		{"an unset variable is named", "email: ${SRE_TEST_UNSET}", "cfg.yml:4: collectors[0].email: environment variable SRE_TEST_UNSET is not set"},
+		{"an empty variable is told apart from an unset one", "email: ${SRE_TEST_EMPTY}", "cfg.yml:4: collectors[0].email: environment variable SRE_TEST_EMPTY is set but empty"},
+		{"an unterminated reference is refused", "email: ${SRE_TEST_EMAIL", "cfg.yml:4: collectors[0].email: malformed ${ENV_VAR} reference: write ${NAME} with letters, digits and '_', or $${ for a literal ${"},
+		{"a reference with a bad name is refused", "email: ${1X}", "cfg.yml:4: collectors[0].email: malformed ${ENV_VAR} reference: write ${NAME} with letters, digits and '_', or $${ for a literal ${"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := decode(t, tc.settings)
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("error\n got: %v\nwant: %s", err, tc.want)
+			}
+		})
+	}
 }

@@ -3,9 +3,12 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 )
 
 // Error is a configuration mistake with the file, line and field it is in.
@@ -45,13 +48,16 @@ func (d Decoder) Errorf(node *yaml.Node, field, format string, args ...any) *Err
 }
 
 // Decode decodes node into out (a pointer). field is the path of node, used
-// in error messages ("collectors[2].jira").
+// in error messages ("collectors[2].jira"). It goes on past a mistake, so
+// the error it returns lists every mistake in node (see Join).
 func (d Decoder) Decode(node *yaml.Node, field string, out any) error {
 	v := reflect.ValueOf(out)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return fmt.Errorf("config: decode target must be a non-nil pointer")
 	}
-	return d.decode(node, field, v.Elem())
+	var errs []error
+	d.decode(node, field, v.Elem(), &errs)
+	return Join(errs...)
 }
 
 var (
@@ -59,7 +65,10 @@ var (
 	nodeType        = reflect.TypeFor[yaml.Node]()
 )
 
-func (d Decoder) decode(node *yaml.Node, field string, v reflect.Value) error {
+func (d Decoder) decode(node *yaml.Node, field string, v reflect.Value, errs *[]error) {
+	fail := func(n *yaml.Node, field, format string, args ...any) {
+		*errs = append(*errs, d.Errorf(n, field, format, args...))
+	}
 	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
 		node = node.Content[0]
 	}
@@ -68,74 +77,103 @@ func (d Decoder) decode(node *yaml.Node, field string, v reflect.Value) error {
 	}
 	if v.Type() == nodeType {
 		v.Set(reflect.ValueOf(*node))
-		return nil
+		return
 	}
 	if reflect.PointerTo(v.Type()).Implements(unmarshalerType) {
 		if err := node.Decode(v.Addr().Interface()); err != nil {
-			return d.Errorf(node, field, "%s", cleanYAMLError(err))
+			fail(node, field, "%s", cleanYAMLError(err))
 		}
-		return nil
+		return
 	}
 	if node.Tag == "!!null" {
 		v.Set(reflect.Zero(v.Type()))
-		return nil
+		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		if v.IsNil() {
 			v.Set(reflect.New(v.Type().Elem()))
 		}
-		return d.decode(node, field, v.Elem())
+		d.decode(node, field, v.Elem(), errs)
 	case reflect.Struct:
-		return d.decodeStruct(node, field, v)
+		d.decodeStruct(node, field, v, errs)
 	case reflect.Slice:
 		if node.Kind != yaml.SequenceNode {
-			return d.Errorf(node, field, "expected a list, got %s", describe(node))
+			fail(node, field, "expected a list, got %s", describe(node))
+			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(node.Content), len(node.Content))
 		for i, item := range node.Content {
-			if err := d.decode(item, fmt.Sprintf("%s[%d]", field, i), s.Index(i)); err != nil {
-				return err
-			}
+			d.decode(item, fmt.Sprintf("%s[%d]", field, i), s.Index(i), errs)
 		}
 		v.Set(s)
-		return nil
 	case reflect.Map:
 		if node.Kind != yaml.MappingNode {
-			return d.Errorf(node, field, "expected a mapping, got %s", describe(node))
+			fail(node, field, "expected a mapping, got %s", describe(node))
+			return
 		}
 		m := reflect.MakeMap(v.Type())
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k, val := node.Content[i], node.Content[i+1]
 			key := reflect.New(v.Type().Key()).Elem()
-			if err := d.decode(k, field, key); err != nil {
-				return err
+			if key.Kind() == reflect.String && k.Kind == yaml.ScalarNode {
+				// Keys name things; only values expand ${ENV} references.
+				key.SetString(k.Value)
+			} else {
+				before := len(*errs)
+				d.decode(k, field, key, errs)
+				if len(*errs) > before {
+					continue
+				}
 			}
 			if m.MapIndex(key).IsValid() {
-				return d.Errorf(k, field, "duplicate key %q", k.Value)
+				fail(k, field, "duplicate key %s", mask.Quote(k.Value))
+				continue
 			}
 			elem := reflect.New(v.Type().Elem()).Elem()
-			if err := d.decode(val, joinField(field, k.Value), elem); err != nil {
-				return err
-			}
+			d.decode(val, joinField(field, keyName(k.Value)), elem, errs)
 			m.SetMapIndex(key, elem)
 		}
 		v.Set(m)
-		return nil
 	default:
 		if node.Kind != yaml.ScalarNode {
-			return d.Errorf(node, field, "expected a %s, got %s", kindName(v), describe(node))
+			fail(node, field, "expected a %s, got %s", kindName(v), describe(node))
+			return
 		}
-		if err := node.Decode(v.Addr().Interface()); err != nil {
-			return d.Errorf(node, field, "cannot use %q as a %s", node.Value, kindName(v))
+		if err := d.decodeScalar(node, v); err != nil {
+			fail(node, field, "%s", err)
 		}
-		return nil
 	}
 }
 
-func (d Decoder) decodeStruct(node *yaml.Node, field string, v reflect.Value) error {
+// decodeScalar sets v from a scalar node. Whole-number settings take only
+// YAML integers: yaml.v3 would silently cut 9.5 to 9.
+func (d Decoder) decodeScalar(node *yaml.Node, v reflect.Value) error {
+	cannot := fmt.Errorf("cannot use %s as a %s", mask.Quote(node.Value), kindName(v))
+	switch v.Kind() {
+	case reflect.String:
+		s, err := ExpandEnv(node.Value)
+		if err != nil {
+			return err
+		}
+		v.SetString(s)
+		return nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if node.ShortTag() != "!!int" {
+			return cannot
+		}
+	}
+	if err := node.Decode(v.Addr().Interface()); err != nil {
+		return cannot
+	}
+	return nil
+}
+
+func (d Decoder) decodeStruct(node *yaml.Node, field string, v reflect.Value, errs *[]error) {
 	if node.Kind != yaml.MappingNode {
-		return d.Errorf(node, field, "expected a mapping, got %s", describe(node))
+		*errs = append(*errs, d.Errorf(node, field, "expected a mapping, got %s", describe(node)))
+		return
 	}
 	fields := map[string]int{}
 	remain := -1
@@ -170,7 +208,8 @@ func (d Decoder) decodeStruct(node *yaml.Node, field string, v reflect.Value) er
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k, val := node.Content[i], node.Content[i+1]
 		if seen[k.Value] {
-			return d.Errorf(k, joinField(field, k.Value), "set more than once")
+			*errs = append(*errs, d.Errorf(k, joinField(field, k.Value), "set more than once"))
+			continue
 		}
 		seen[k.Value] = true
 		idx, ok := fields[k.Value]
@@ -182,11 +221,15 @@ func (d Decoder) decodeStruct(node *yaml.Node, field string, v reflect.Value) er
 				rest.Content = append(rest.Content, k, val)
 				continue
 			}
-			return d.Errorf(k, field, "unknown field %q%s", k.Value, suggest(k.Value, fields))
+			// A key close to a known field is a typo, safe to quote whole.
+			quoted, hint := mask.Quote(k.Value), suggest(k.Value, fields)
+			if hint != "" {
+				quoted = strconv.Quote(k.Value)
+			}
+			*errs = append(*errs, d.Errorf(k, field, "unknown field %s%s", quoted, hint))
+			continue
 		}
-		if err := d.decode(val, joinField(field, k.Value), v.Field(idx)); err != nil {
-			return err
-		}
+		d.decode(val, joinField(field, k.Value), v.Field(idx), errs)
 	}
 	if remain >= 0 {
 		if rest == nil {
@@ -194,7 +237,15 @@ func (d Decoder) decodeStruct(node *yaml.Node, field string, v reflect.Value) er
 		}
 		v.Field(remain).Set(reflect.ValueOf(*rest))
 	}
-	return nil
+}
+
+// keyName is a map key as shown in a field path: masked when it is long,
+// since a key is a user value too.
+func keyName(key string) string {
+	if q := mask.Quote(key); strings.HasSuffix(q, "…\"") {
+		return q
+	}
+	return key
 }
 
 func joinField(parent, name string) string {
@@ -211,7 +262,7 @@ func describe(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	default:
-		return fmt.Sprintf("%q", n.Value)
+		return mask.Quote(n.Value)
 	}
 }
 

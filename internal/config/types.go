@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,7 +11,9 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 )
 
 // Duration is a time.Duration written like Prometheus durations ("30s",
@@ -23,7 +27,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, err := model.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("cannot use %q as a duration (such as 30s, 5m, 1h)", n.Value)
+		return fmt.Errorf("cannot use %s as a duration (such as 30s, 5m, 1h)", mask.Quote(n.Value))
 	}
 	*d = Duration(v)
 	return nil
@@ -53,9 +57,9 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 		// Never echo the value: it may be a pasted token.
 		return fmt.Errorf("secrets must be an ${ENV_VAR} reference or come from the matching *_file setting; plain text is refused")
 	}
-	v, ok := os.LookupEnv(m[1])
-	if !ok || v == "" {
-		return fmt.Errorf("environment variable %s is not set", m[1])
+	v, err := lookupEnv(m[1])
+	if err != nil {
+		return err
 	}
 	remember(v)
 	*s = Secret{value: v, source: "$" + m[1]}
@@ -69,21 +73,27 @@ func NewSecret(value, source string) Secret {
 }
 
 // ReadSecretFile reads a secret from path (relative to baseDir), trimming
-// the trailing newline that editors add.
+// the trailing newline that editors add. Its errors quote the path only
+// masked: a token pasted where the path belongs is the likeliest mistake.
 func ReadSecretFile(baseDir, path string) (Secret, error) {
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(baseDir, path)
+	full := path
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(baseDir, full)
 	}
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(full)
 	if err != nil {
-		return Secret{}, fmt.Errorf("cannot read secret file: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return Secret{}, fmt.Errorf("cannot read secret file %s: %w", mask.Quote(path), err)
 	}
 	v := strings.TrimRight(string(data), "\r\n")
 	if v == "" {
-		return Secret{}, fmt.Errorf("secret file %s is empty", path)
+		return Secret{}, fmt.Errorf("secret file %s is empty", mask.Quote(path))
 	}
 	remember(v)
-	return Secret{value: v, source: path}, nil
+	return Secret{value: v, source: full}, nil
 }
 
 // Value returns the secret itself, for the one place that sends it upstream.

@@ -52,7 +52,10 @@ func TestARealPrometheusScrapesTheDemo(t *testing.T) {
 	exp.Scheduler.RefreshNow(ctx)
 	srv := httptest.NewServer(web.Handler(web.Options{TelemetryPath: "/metrics", Self: reg, Source: exp.Scheduler, Reload: exp.Reload, Logger: logger}))
 	defer srv.Close()
-	target, _ := url.Parse(srv.URL)
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	promAddr := freeAddr(t)
 	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target.Host)

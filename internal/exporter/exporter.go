@@ -5,7 +5,6 @@ package exporter
 
 import (
 	"context"
-	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,10 +16,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/scheduler"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
@@ -120,11 +120,7 @@ func (e *Exporter) Config() *config.Config {
 }
 
 func (e *Exporter) build() (*config.Config, []scheduler.Instance, *snapshot.Snapshot, error) {
-	cfg, err := config.Load(e.opts.ConfigFile)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	instances, err := Build(cfg, e.store, e.opts.Logger, e.opts.Enabled, e.Scheduler.Observer, e.opts.Now)
+	cfg, instances, err := Load(e.opts.ConfigFile, e.store, e.opts.Logger, e.opts.Enabled, e.Scheduler.Observer, e.opts.Now)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -137,6 +133,26 @@ func (e *Exporter) build() (*config.Config, []scheduler.Instance, *snapshot.Snap
 	return cfg, instances, static, nil
 }
 
+// Load reads the configuration file and builds its collector instances. It
+// reports every mistake at once: those in the file and those in each
+// collector's settings. When the file has mistakes, the collectors that
+// passed config's own checks are still validated, without the store.
+func Load(file string, st *store.Store, logger *slog.Logger, enabled func(string) bool, observer func(string) upstream.Observer, now func() time.Time) (*config.Config, []scheduler.Instance, error) {
+	cfg, err := config.Load(file)
+	if cfg == nil {
+		return nil, nil, err
+	}
+	if err != nil {
+		_, buildErr := Build(cfg, nil, logger, enabled, nil, now)
+		return nil, nil, config.Join(err, buildErr)
+	}
+	instances, err := Build(cfg, st, logger, enabled, observer, now)
+	if err != nil {
+		return nil, nil, config.Join(err)
+	}
+	return cfg, instances, nil
+}
+
 // Build creates the collector instances of cfg. It validates every
 // collector's settings and contacts no upstream, so --config.check uses it
 // too (with observer nil).
@@ -144,11 +160,11 @@ func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled fun
 	catalogFP, _ := json.Marshal(cfg.Catalog)
 	claims := metrics.NewClaims()
 	var out []scheduler.Instance
-	var errs []error // every collector's mistakes, reported in one run
+	var errs []error
 	for _, cc := range cfg.Collectors {
 		kind, ok := collectors.Lookup(cc.Kind)
 		if !ok {
-			errs = append(errs, &config.Error{File: cfg.File, Line: cc.Line, Field: cc.Field() + ".kind", Msg: fmt.Sprintf("unknown collector kind %q (known: %s)", cc.Kind, kindNames())})
+			errs = append(errs, &config.Error{File: cfg.File, Line: cc.Line, Field: cc.Field() + ".kind", Msg: fmt.Sprintf("unknown collector kind %s (known: %s)", mask.Quote(cc.Kind), kindNames())})
 			continue
 		}
 		if !enabled(cc.Kind) {
@@ -184,8 +200,8 @@ func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled fun
 			Fingerprint: fingerprint(cc, catalogFP, cfg.Dir),
 		})
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := config.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -203,7 +219,8 @@ func fingerprint(cc config.CollectorConfig, catalog []byte, dir string) string {
 }
 
 // resolvedSecrets hashes the current values of the ${ENV} references and
-// *_file settings in a collector's settings, so a rotation restarts it.
+// *_file settings in a collector's settings, so a rotation, or a changed
+// variable in any string setting, restarts it.
 func resolvedSecrets(n *yaml.Node, dir string) string {
 	var parts []string
 	var walk func(*yaml.Node)
@@ -216,9 +233,10 @@ func resolvedSecrets(n *yaml.Node, dir string) string {
 						parts = append(parts, s.Value())
 					}
 				}
-				var s config.Secret
-				if c.Kind == yaml.ScalarNode && c.Decode(&s) == nil {
-					parts = append(parts, s.Value())
+				if c.Kind == yaml.ScalarNode && strings.Contains(c.Value, "${") {
+					if v, err := config.ExpandEnv(c.Value); err == nil {
+						parts = append(parts, v)
+					}
 				}
 			}
 			walk(c)

@@ -209,7 +209,9 @@ const oneFake = `collectors:
 
 func TestFailedRefreshKeepsLastDataAndFlipsUpToZero(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("42"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("42"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h := newHarness(t, dir, oneFake)
 	waitFor(t, "ready", h.exp.Scheduler.Ready)
 
@@ -247,8 +249,12 @@ func TestFailedRefreshKeepsLastDataAndFlipsUpToZero(t *testing.T) {
 
 func TestReloadAppliesAGoodConfigAndKeepsTheOldOneOnABadConfig(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600)
-	os.WriteFile(filepath.Join(dir, "beta.txt"), []byte("2"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "beta.txt"), []byte("2"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h := newHarness(t, dir, oneFake)
 	waitFor(t, "ready", h.exp.Scheduler.Ready)
 
@@ -290,7 +296,9 @@ sre_config_last_reload_successful 1
 
 func TestRestartWithTheSameStoreKeepsCountersAndCursors(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h := newHarness(t, dir, oneFake)
 	waitFor(t, "ready", h.exp.Scheduler.Ready)
 	for _, v := range []string{"2", "3"} {
@@ -304,7 +312,9 @@ func TestRestartWithTheSameStoreKeepsCountersAndCursors(t *testing.T) {
 	h.close()
 
 	// The upstream now fails: everything served must come from the store.
-	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("fail"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("fail"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h2 := newHarness(t, dir, oneFake)
 	_, body = h2.get("/metrics")
 	if !strings.Contains(body, `sre_fake_events_total{collector="alpha",team="payments"} 3`) {
@@ -329,7 +339,9 @@ func TestSecretsNeverAppearInLogsErrorsLandingPageOrMetrics(t *testing.T) {
 	const token = "tok_4f9a8c7e2b1d_supersecret"
 	t.Setenv("FAKE_TOKEN", token)
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("fail"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("fail"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	h := newHarness(t, dir, oneFake+"    token: ${FAKE_TOKEN}\n")
 	waitFor(t, "first refresh", h.exp.Scheduler.Ready)
 
@@ -378,5 +390,56 @@ func TestUnknownCollectorKindIsAConfigError(t *testing.T) {
 	_, err = Build(cfg, nil, slog.New(slog.DiscardHandler), func(string) bool { return true }, nil, time.Now)
 	if err == nil || !strings.HasPrefix(err.Error(), `c.yml:2: collectors[0].kind: unknown collector kind "jiraa" (known: `) {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestABadReloadAnswersEveryMistakeWithoutAPastedToken(t *testing.T) {
+	const token = "glpat-0123456789abcdefghijklmnopqrstuv" // 38 characters
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, dir, oneFake)
+	waitFor(t, "ready", h.exp.Scheduler.Ready)
+
+	h.writeConfig("global:\n  timeout: soon\n" + oneFake +
+		"  - {kind: fake, name: beta, upstream: beta.txt, token_file: " + token + "}\n" +
+		"  - {kind: fake, name: gamma, upstrem: g.txt}\n")
+	code, body := h.post("/-/reload")
+	want := "Reload failed, the previous configuration keeps running: " +
+		h.cfgPath + `:2: global.timeout: cannot use "soon" as a duration (such as 30s, 5m, 1h)` + "\n" +
+		h.cfgPath + `:9: collectors[1].token_file: cannot read secret file "glpa…": no such file or directory` + "\n" +
+		h.cfgPath + `:10: collectors[2]: unknown field "upstrem" (did you mean "upstream"?)` + "\n\n" // http.Error adds a newline
+	if code != http.StatusInternalServerError || body != want {
+		t.Fatalf("bad reload answered %d\n%s\nwant 500 with\n%s", code, body, want)
+	}
+	if strings.Contains(body, token[:8]) || strings.Contains(h.logs.String(), token[:8]) {
+		t.Error("the reload answer or the log echoes the token")
+	}
+}
+
+func TestAChangedEnvironmentVariableChangesTheFingerprint(t *testing.T) {
+	fp := func(t *testing.T) string {
+		t.Helper()
+		cfg, err := config.Parse("c.yml", []byte("collectors:\n  - kind: fake\n    name: a\n    upstream: ${SRE_FP_DIR}/alpha.txt\n    token: ${SRE_FP_TOKEN}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fingerprint(cfg.Collectors[0], nil, "")
+	}
+	t.Setenv("SRE_FP_DIR", "one")
+	t.Setenv("SRE_FP_TOKEN", "token-one")
+	first := fp(t)
+	if again := fp(t); again != first {
+		t.Fatal("the same environment gives another fingerprint")
+	}
+	t.Setenv("SRE_FP_DIR", "two")
+	second := fp(t)
+	if second == first {
+		t.Error("a variable inside a string setting changed but the fingerprint did not")
+	}
+	t.Setenv("SRE_FP_TOKEN", "token-two")
+	if fp(t) == second {
+		t.Error("a rotated token did not change the fingerprint")
 	}
 }

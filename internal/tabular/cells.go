@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 )
 
 // DateLayouts are the layouts every date cell may use. Dates without a zone
@@ -34,10 +36,11 @@ func CheckLayout(layout string) error {
 	ref := time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC)
 	s := ref.Format(layout)
 	if s == layout {
-		return fmt.Errorf("%q has no date elements; write it with Go's reference date, as in 02/01/2006 for day/month/year", layout)
+		return fmt.Errorf("%s has no date elements; write it with Go's reference date, as in 02/01/2006 for day/month/year", mask.Quote(layout))
 	}
 	if _, err := time.ParseInLocation(layout, s, time.UTC); err != nil {
-		return fmt.Errorf("%q cannot be parsed back: %v", layout, err)
+		// time's error quotes the layout whole.
+		return fmt.Errorf("%s cannot parse the dates it writes; write it with Go's reference date, as in 02/01/2006 for day/month/year", mask.Quote(layout))
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 )
 
 // Column is a logical column a reader wants. Its Name is also the header
@@ -37,10 +39,10 @@ func CheckOverrides(want []Column, overrides map[string]string) error {
 	}
 	for _, logical := range sortedKeys(overrides) {
 		if !known[logical] {
-			return fmt.Errorf("%q is not a column of this table (columns: %s)", logical, columnNames(want))
+			return fmt.Errorf("%s is not a column of this table (columns: %s)", mask.Quote(logical), columnNames(want))
 		}
 		if strings.TrimSpace(overrides[logical]) == "" {
-			return fmt.Errorf("%q is mapped to an empty header", logical)
+			return fmt.Errorf("%s is mapped to an empty header", mask.Quote(logical))
 		}
 	}
 	return nil

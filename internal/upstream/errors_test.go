@@ -22,17 +22,19 @@ func (e *RateLimitError) Error() string { return "API rate limit exceeded: " + e
 
 func TestClassify(t *testing.T) {
 	answer := func(code int, headers ...string) *http.Response {
-		req, _ := http.NewRequest(http.MethodGet, "https://api.example.com/items?page=2", nil)
+		req, err := http.NewRequest(http.MethodGet, "https://api.example.com/items?page=2", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		h := http.Header{}
 		for i := 0; i+1 < len(headers); i += 2 {
 			h.Set(headers[i], headers[i+1])
 		}
 		return &http.Response{StatusCode: code, Status: fmt.Sprintf("%d %s", code, http.StatusText(code)), Header: h, Request: req, Body: http.NoBody}
 	}
-	var jsonSyntax, jsonType error
-	jsonSyntax = json.Unmarshal([]byte(`{"a":`), new(any))
-	jsonSyntax = json.Unmarshal([]byte(`{"a" 1}`), new(any))
-	jsonType = json.Unmarshal([]byte(`{"a":"x"}`), new(struct{ A int }))
+	jsonEnd := json.Unmarshal([]byte(`{"a":`), new(any))
+	jsonSyntax := json.Unmarshal([]byte(`{"a" 1}`), new(any))
+	jsonType := json.Unmarshal([]byte(`{"a":"x"}`), new(struct{ A int }))
 	truncated := json.NewDecoder(strings.NewReader(`{"issues":[{"key":"OPS-1"`)).Decode(new(any))
 	_, csvErr := csv.NewReader(strings.NewReader("a,\"b\nc")).ReadAll()
 
@@ -52,6 +54,7 @@ func TestClassify(t *testing.T) {
 		{"a 502 is server_error", nil, answer(502), ReasonServer, 502},
 		{"go-github's own rate-limit refusal is rate_limited", fmt.Errorf("list issues: %w", &RateLimitError{"reset in 5m"}), answer(403), ReasonRateLimited, 403},
 		{"truncated JSON is decode", truncated, answer(200), ReasonDecode, 0},
+		{"a JSON document that ends too early is decode", jsonEnd, answer(200), ReasonDecode, 0},
 		{"a JSON syntax error is decode", jsonSyntax, answer(200), ReasonDecode, 0},
 		{"a JSON type mismatch is decode", jsonType, answer(200), ReasonDecode, 0},
 		{"a CSV parse error is decode", csvErr, nil, ReasonDecode, 0},
@@ -145,7 +148,10 @@ func TestSecretsNeverReachErrorMessages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
 		libErr := fmt.Errorf("gitlab: %s %s", resp.Status, body) // what a library would return
 		got := Classify(libErr, resp).Error()
 		if strings.Contains(got, token) || !strings.Contains(got, "invalid token REDACTED") {
