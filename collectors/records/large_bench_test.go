@@ -77,7 +77,13 @@ func BenchmarkRecordsRefreshLarge(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
 		timeout time.Duration
-	}{{"timeout-15s", 15 * time.Second}, {"no-timeout", 0}} {
+		extra   string
+	}{
+		{"timeout-15s", 15 * time.Second, largeExtra},
+		{"no-timeout", 0, largeExtra},
+		// The default max_rows (1M) refuses the table.
+		{"default-max-rows", 15 * time.Second, ""},
+	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			var storeBytes int64
@@ -90,7 +96,7 @@ func BenchmarkRecordsRefreshLarge(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				c := largeCollector(b, dir, largeConfig(largeExtra), st)
+				c := largeCollector(b, dir, largeConfig(bc.extra), st)
 				stop := sampleHeap(&peak)
 				b.StartTimer()
 				ctx := context.Background()
@@ -156,5 +162,5 @@ func sampleHeap(peak *uint64) (stop func()) {
 	return func() { close(done); <-finished }
 }
 
-// largeExtra lifts the row cap above the table's size (none before max_rows existed).
-const largeExtra = ""
+// largeExtra lifts the row cap above the table's size.
+const largeExtra = "        max_rows: 3000000\n"
