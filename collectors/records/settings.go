@@ -35,7 +35,7 @@ type tableSettings struct {
 	// MaxRows bounds the table's data rows (tabular.DefaultMaxRows when 0);
 	// a longer table fails its read and keeps its last good rows.
 	MaxRows int `yaml:"max_rows"`
-	Line    int            `yaml:",line" json:"-"`
+	Line    int `yaml:",line" json:"-"`
 }
 
 // tableTypes are the types a table may have, in the order documented.
