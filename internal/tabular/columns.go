@@ -23,6 +23,7 @@ type Columns struct {
 	index    map[string]int    // logical name -> cell position; absent when an optional column is missing
 	header   map[string]string // logical name -> header text, for messages
 	optional map[string]bool
+	used     []string // logical names of the columns found, in order, for Check
 	// DateLayout is an extra Go time layout tried before the standard ones,
 	// for sheets that write dates like 31/01/2024.
 	DateLayout string
@@ -83,6 +84,7 @@ func (t *Table) Resolve(want []Column, overrides map[string]string) (*Columns, e
 		}
 		c.index[w.Name] = pos[0]
 		c.header[w.Name] = t.Header[pos[0]]
+		c.used = append(c.used, w.Name)
 	}
 	return c, nil
 }
@@ -144,7 +146,7 @@ func (r Record) Text(name string) string {
 // Check refuses a row with a cell over MaxCellBytes in a column the reader
 // uses, so that such text reaches no label, log line or store record.
 func (r Record) Check() error {
-	for _, name := range sortedKeys(r.c.index) {
+	for _, name := range r.c.used {
 		if i := r.c.index[name]; i < len(r.Row.Cells) && len(r.Row.Cells[i]) > MaxCellBytes {
 			return r.Errorf(name, "%s is more than the limit of %d bytes per cell", Quote(r.Row.Cells[i]), MaxCellBytes)
 		}
@@ -270,7 +272,7 @@ func joinInts(ns []int) string {
 	return strings.Join(s, " and ")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
