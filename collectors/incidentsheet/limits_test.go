@@ -123,3 +123,61 @@ func TestASyncThatRunsOutOfTimeFailsWithATimeoutAndKeepsTheLastData(t *testing.T
 		t.Errorf("stored incidents = %q, want the last good A-1", got)
 	}
 }
+
+// expiringContext runs out of time once expired says so; it stands for a
+// refresh timeout that strikes between two batches.
+type expiringContext struct {
+	context.Context
+	expired func() bool
+}
+
+func (c expiringContext) Err() error {
+	if c.expired() {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func TestATimeoutBetweenBatchesKeepsWrittenIncidentsAndDeletesNothing(t *testing.T) {
+	defer func(n int) { batchRows = n }(batchRows)
+	batchRows = 1
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "incidents.csv"), header+"A-1,sev1,checkout-api,2025-06-29T10:00:00Z,\n")
+	e := newEnv(t, dir, "source: incidents.csv")
+	c := e.collector()
+	e.sync(c)
+	writeFile(t, filepath.Join(dir, "incidents.csv"), header+
+		"B-1,sev1,checkout-api,2025-06-29T10:00:00Z,\n"+
+		"B-2,sev2,checkout-api,2025-06-29T10:00:00Z,\n"+
+		"B-3,sev3,search-api,2025-06-29T10:00:00Z,\n")
+	ctx := expiringContext{Context: context.Background(), expired: func() bool {
+		return strings.Contains(strings.Join(storedIncidents(t, e, c), " "), "B-1")
+	}}
+	err := c.Sync(ctx)
+	want := "incidentsheet ops: incidents.csv: stopped writing incidents: context deadline exceeded"
+	if err == nil || err.Error() != want || collectors.Reason(err) != collectors.ReasonTimeout {
+		t.Fatalf("error = %v (reason %s)\nwant    %s (timeout)", err, collectors.Reason(err), want)
+	}
+	if got := strings.Join(storedIncidents(t, e, c), " "); got != "A-1 B-1" {
+		t.Errorf("stored incidents after the timeout = %q, want A-1 (not deleted) and B-1 (its batch committed)", got)
+	}
+	e.sync(c)
+	if got := strings.Join(storedIncidents(t, e, c), " "); got != "B-1 B-2 B-3" {
+		t.Errorf("stored incidents after the next refresh = %q, want B-1 B-2 B-3", got)
+	}
+}
+
+func TestBatchesGiveTheSameMetricsAsOneTransaction(t *testing.T) {
+	run := func(batch int) string {
+		defer func(n int) { batchRows = n }(batchRows)
+		batchRows = batch
+		e := newEnv(t, "testdata", "source: invalid.csv")
+		c := e.collector()
+		e.sync(c)
+		return text(t, snap(t, c))
+	}
+	one, batched := run(100_000), run(1)
+	if one != batched {
+		t.Errorf("metrics differ:\none transaction\n%s\nbatches of 1\n%s", one, batched)
+	}
+}

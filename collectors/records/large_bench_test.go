@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -70,6 +71,11 @@ func largeCollector(b *testing.B, dir, yml string, st *store.Store) *Collector {
 // high-water mark seen by a sampler; run the test binary under
 // /usr/bin/time -v for the process's peak RSS.
 func BenchmarkRecordsRefreshLarge(b *testing.B) {
+	// BENCH_BATCH_ROWS tries another batch size, to weigh memory against time.
+	if v, err := strconv.Atoi(os.Getenv("BENCH_BATCH_ROWS")); err == nil && v > 0 {
+		defer func(n int) { batchRows = n }(batchRows)
+		batchRows = v
+	}
 	dir := b.TempDir()
 	writeLargeTable(b, filepath.Join(dir, "large.csv"), largeRows)
 	info, _ := os.Stat(filepath.Join(dir, "large.csv"))
