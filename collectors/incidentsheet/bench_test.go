@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -34,22 +35,51 @@ func benchSheet(n int) string {
 	return b.String()
 }
 
-// BenchmarkSyncFile reads a 100k-row sheet into an empty store.
+// BenchmarkSyncFile reads a 100k-row sheet into an empty store. It
+// reports the Go heap's high-water mark during the syncs, sampled.
 func BenchmarkSyncFile(b *testing.B) {
 	dir := b.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "incidents.csv"), []byte(benchSheet(benchRows)), 0o644); err != nil {
 		b.Fatal(err)
 	}
+	runtime.GC()
+	var peak uint64
 	for b.Loop() {
 		b.StopTimer()
 		e := newEnv(b, dir, "source: incidents.csv")
 		c := e.collector()
+		stop := sampleHeap(&peak)
 		b.StartTimer()
 		if err := c.Sync(context.Background()); err != nil {
 			b.Fatal(err)
 		}
+		b.StopTimer()
+		stop()
+		b.StartTimer()
 	}
 	b.ReportMetric(benchRows, "incidents/op")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// sampleHeap records the largest HeapInuse seen every 20ms until stop.
+func sampleHeap(peak *uint64) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			*peak = max(*peak, m.HeapInuse)
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // BenchmarkSyncURL reads a 100k-row published sheet, then syncs again

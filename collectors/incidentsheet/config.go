@@ -30,6 +30,9 @@ type Settings struct {
 	SeverityMap map[string]string `yaml:"severity_map"`
 	// Timezone is where times written without a zone were taken (default UTC).
 	Timezone string `yaml:"timezone"`
+	// MaxRows bounds the sheet's data rows (tabular.DefaultMaxRows when 0);
+	// a longer sheet fails its read and keeps the last good data.
+	MaxRows int `yaml:"max_rows"`
 }
 
 // Columns the collector reads, by logical name. Optional columns may be
@@ -102,6 +105,9 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 		}
 	case strings.Contains(lower, "://"):
 		fail(deps.Errorf("source", "only http and https URLs are supported; anything else is read as a file path"))
+	}
+	if s.MaxRows < 0 {
+		return nil, deps.Errorf("max_rows", "%d must be 0 (the default of %d) or more", s.MaxRows, tabular.DefaultMaxRows)
 	}
 	if err := tabular.CheckOverrides(wantColumns, s.Columns); err != nil {
 		fail(deps.Errorf("columns", "%v", err))

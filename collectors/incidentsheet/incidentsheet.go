@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -78,7 +79,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Collector{deps: deps, cfg: cfg, log: log}
-	c.source = tabular.Source{Location: cfg.Source, BaseDir: deps.BaseDir}
+	c.source = tabular.Source{Location: cfg.Source, BaseDir: deps.BaseDir, MaxRows: cfg.MaxRows}
 	if c.source.IsURL() {
 		// The sheet sends its own conditional requests from the version
 		// kept in the store, so the transport's ETag cache stays off.
@@ -95,9 +96,20 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	return c, nil
 }
 
-// Sync reads the sheet when it changed and makes the store match it in one
-// transaction: valid rows are upserted, incidents no longer in the sheet
-// are deleted, the version read is saved with them.
+// batchRows is how many incidents one store transaction writes: a sheet
+// of typical size is one transaction, and memory stays bounded for a sheet
+// of a million rows. A variable for tests.
+var batchRows = 100_000
+
+// maxLoggedProblems bounds the invalid rows logged one by one per read.
+const maxLoggedProblems = 20
+
+// Sync reads the sheet when it changed, streaming its rows: valid rows are
+// upserted in batches, then incidents no longer in the sheet are deleted
+// and the version read is saved. A read that fails or runs out of time
+// part way keeps every incident's last good version (some may already be
+// updated from the new read) and deletes nothing; its version is not
+// saved, so the next refresh reads the sheet again.
 func (c *Collector) Sync(ctx context.Context) error {
 	var prevVersion, prevSettings string
 	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
@@ -111,7 +123,7 @@ func (c *Collector) Sync(ctx context.Context) error {
 		// Columns, zone, severity map or catalog changed: read it all again.
 		prevVersion = ""
 	}
-	table, unchanged, err := c.source.Read(ctx, prevVersion)
+	rows, unchanged, err := c.source.Open(ctx, prevVersion)
 	if err != nil {
 		return c.wrap(classify(err))
 	}
@@ -119,43 +131,66 @@ func (c *Collector) Sync(ctx context.Context) error {
 		c.log.Debug("sheet unchanged", "source", c.source.Name())
 		return nil
 	}
-	sh, err := c.cfg.read(table, c.deps.Catalog)
+	defer rows.Close()
+	cols, err := (&tabular.Table{Name: rows.Name, Header: rows.Header, HeaderLine: rows.HeaderLine}).Resolve(wantColumns, c.cfg.Columns)
 	if err != nil {
 		// A missing column or an ambiguous header: nothing can be trusted,
 		// so the last good data stays.
 		return c.wrap(collectors.WithReason(collectors.ReasonInvalidData, err))
 	}
-	for _, e := range sh.invalid {
-		c.log.Warn("skipping an incident row", "file", e.File, "line", e.Line, "column", e.Column, "reason", e.Reason)
-	}
 
-	st := state{Rows: len(table.Rows), Invalid: len(sh.invalid), Unmapped: sh.unmappedNotes(table.Name), Modified: table.Modified}
-	for i, e := range sh.invalid {
-		if i == maxStoredProblems {
+	sh := newSheet(rows.Name)
+	var (
+		batch               []incident.Incident
+		upserted, incidents int
+	)
+	for {
+		raw, err := rows.Next()
+		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err != nil {
+			return c.wrap(classify(err))
+		}
+		problems := len(sh.problems)
+		inc, ok := c.cfg.row(sh, cols.Record(raw), c.deps.Catalog)
+		if !ok {
+			if len(sh.problems) > problems && problems < maxLoggedProblems {
+				e := sh.problems[problems]
+				c.log.Warn("skipping an incident row", "file", e.File, "line", e.Line, "column", e.Column, "reason", e.Reason)
+			}
+			continue
+		}
+		batch = append(batch, inc)
+		if len(batch) == batchRows {
+			n, err := c.writeBatch(ctx, batch)
+			if err != nil {
+				return err
+			}
+			upserted, incidents, batch = upserted+n, incidents+len(batch), batch[:0]
+		}
+	}
+	if sh.invalid > maxLoggedProblems {
+		c.log.Warn("more incident rows skipped; not logging each", "source", rows.Name, "count", sh.invalid-maxLoggedProblems)
+	}
+	n, err := c.writeBatch(ctx, batch)
+	if err != nil {
+		return err
+	}
+	upserted, incidents = upserted+n, incidents+len(batch)
+
+	st := state{Rows: sh.rows, Invalid: sh.invalid, Unmapped: sh.unmappedNotes(rows.Name), Modified: rows.Modified}
+	for _, e := range sh.problems {
 		st.Problems = append(st.Problems, e.Error())
 	}
-	// In key order, bbolt appends instead of shifting a page per insert,
-	// which makes a first read of a large sheet several times faster.
-	sort.Slice(sh.incidents, func(i, j int) bool { return sh.incidents[i].ID < sh.incidents[j].ID })
-	var upserted, deleted int
+	var deleted int
 	err = c.deps.Store.Update(c.deps.StoreKey(), func(tx *store.Tx) error {
 		stored, err := incident.IDs(tx)
 		if err != nil {
 			return err
 		}
-		for _, inc := range sh.incidents {
-			changed, err := incident.Put(tx, inc)
-			if err != nil {
-				return fmt.Errorf("incident %s: %w", inc.ID, err)
-			}
-			if changed {
-				upserted++
-			}
-		}
-		for id := range stored {
-			if !sh.ids[id] {
+		for _, id := range sortedIDs(stored) {
+			if _, ok := sh.firstLine[id]; !ok {
 				if err := incident.Delete(tx, id); err != nil {
 					return fmt.Errorf("incident %s: %w", id, err)
 				}
@@ -168,14 +203,59 @@ func (c *Collector) Sync(ctx context.Context) error {
 		if err := tx.SetCursor(cursorSettings, c.cfg.fingerprint); err != nil {
 			return err
 		}
-		return tx.SetCursor(cursorVersion, table.Version)
+		return tx.SetCursor(cursorVersion, rows.Version)
 	})
 	if err != nil {
 		return c.wrap(collectors.WithReason(collectors.ReasonStore, err))
 	}
-	c.log.Info("sheet read", "source", table.Name, "rows", len(table.Rows), "incidents", len(sh.incidents),
-		"invalid_rows", len(sh.invalid), "changed", upserted, "deleted", deleted)
+	c.log.Info("sheet read", "source", rows.Name, "rows", sh.rows, "incidents", incidents,
+		"invalid_rows", sh.invalid, "changed", upserted, "deleted", deleted)
 	return nil
+}
+
+// writeBatch upserts incidents in one transaction and says how many changed.
+func (c *Collector) writeBatch(ctx context.Context, batch []incident.Incident) (int, error) {
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	// In key order, bbolt appends instead of shifting a page per insert,
+	// which makes a first read of a large sheet several times faster.
+	sort.Slice(batch, func(i, j int) bool { return batch[i].ID < batch[j].ID })
+	upserted := 0
+	err := c.deps.Store.Update(c.deps.StoreKey(), func(tx *store.Tx) error {
+		for i, inc := range batch {
+			if i%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			changed, err := incident.Put(tx, inc)
+			if err != nil {
+				return fmt.Errorf("incident %s: %w", inc.ID, err)
+			}
+			if changed {
+				upserted++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			// This batch is rolled back; the ones before it are kept.
+			return 0, c.wrap(collectors.WithReason(collectors.ReasonTimeout, fmt.Errorf("%s: stopped writing incidents: %w", c.source.Name(), ctxErr)))
+		}
+		return 0, c.wrap(collectors.WithReason(collectors.ReasonStore, err))
+	}
+	return upserted, nil
+}
+
+func sortedIDs(ids map[string]bool) []string {
+	out := make([]string, 0, len(ids))
+	for id := range ids {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (c *Collector) wrap(err error) error {

@@ -15,16 +15,23 @@ import (
 // source is the label value and the catalog source of this kind.
 const source = "sheet"
 
-// sheet is one read of the table: the incidents of the valid rows, the
-// rows that could not be used, and values nobody mapped.
+// sheet is what one read of the table found so far, as rows stream in:
+// everything but the incidents themselves, which go to the store in batches.
 type sheet struct {
-	incidents []incident.Incident
-	// ids are every id that appears in the sheet, valid row or not: an
-	// incident whose row became invalid keeps its last good version.
-	ids     map[string]bool
-	invalid []*tabular.CellError
+	name string
+	// firstLine holds every id that appears in the sheet, valid row or not,
+	// and the line it first appears on: an incident whose row became
+	// invalid keeps its last good version rather than being deleted.
+	firstLine map[string]int
+	rows      int
+	invalid   int
+	// problems are the first maxStoredProblems invalid rows.
+	problems []*tabular.CellError
 	// unmapped counts cell values that became "unknown", by note text.
 	unmapped map[string]*unmappedValue
+	// moreUnmapped counts rows with further unknown values once
+	// maxUnmappedNotes distinct ones are kept.
+	moreUnmapped int
 	// severities memoises NormaliseSeverity: a sheet has a handful of
 	// distinct values and many rows.
 	severities map[string]string
@@ -35,39 +42,45 @@ type unmappedValue struct {
 	rows      int
 }
 
-// read maps every row of t to an incident.
-func (s *settings) read(t *tabular.Table, cat *catalog.Catalog) (*sheet, error) {
-	cols, err := t.Resolve(wantColumns, s.Columns)
+// maxUnmappedNotes bounds the distinct unknown values noted: a hostile
+// sheet must not grow the landing page without bound.
+const maxUnmappedNotes = 50
+
+func newSheet(name string) *sheet {
+	return &sheet{name: name, firstLine: map[string]int{}, unmapped: map[string]*unmappedValue{}, severities: map[string]string{}}
+}
+
+// row maps one row to an incident; an invalid row is counted, and kept
+// among the problems while there are few, and ok is false.
+func (s *settings) row(sh *sheet, rec tabular.Record, cat *catalog.Catalog) (inc incident.Incident, ok bool) {
+	sh.rows++
+	// Checked first, so no later message quotes an oversized cell whole.
+	err := rec.Check()
+	if err == nil {
+		inc, err = s.incident(rec, cat, sh)
+	}
+	if err == nil {
+		if first, dup := sh.firstLine[inc.ID]; dup {
+			err = rec.Errorf(colID, "%s is also on line %d; only the first row with an id is used", tabular.Quote(inc.ID), first)
+		}
+	}
+	if id := rec.Text(colID); id != "" && len(id) <= tabular.MaxCellBytes {
+		if _, seen := sh.firstLine[id]; !seen {
+			sh.firstLine[id] = rec.Line()
+		}
+	}
 	if err != nil {
-		return nil, err
+		var ce *tabular.CellError
+		if !errors.As(err, &ce) {
+			ce = &tabular.CellError{File: sh.name, Line: rec.Line(), Reason: err.Error()}
+		}
+		sh.invalid++
+		if len(sh.problems) < maxStoredProblems {
+			sh.problems = append(sh.problems, ce)
+		}
+		return inc, false
 	}
-	out := &sheet{ids: map[string]bool{}, unmapped: map[string]*unmappedValue{}, severities: map[string]string{}}
-	firstLine := map[string]int{}
-	for _, row := range t.Rows {
-		rec := cols.Record(row)
-		inc, err := s.incident(rec, cat, out)
-		if err == nil {
-			if first, dup := firstLine[inc.ID]; dup {
-				err = rec.Errorf(colID, "%q is also on line %d; only the first row with an id is used", inc.ID, first)
-			}
-		}
-		if id := rec.Text(colID); id != "" {
-			out.ids[id] = true
-			if _, seen := firstLine[id]; !seen {
-				firstLine[id] = row.Line
-			}
-		}
-		if err != nil {
-			var ce *tabular.CellError
-			if !errors.As(err, &ce) {
-				ce = &tabular.CellError{File: t.Name, Line: row.Line, Reason: err.Error()}
-			}
-			out.invalid = append(out.invalid, ce)
-			continue
-		}
-		out.incidents = append(out.incidents, inc)
-	}
-	return out, nil
+	return inc, true
 }
 
 // incident maps one row; the error is a *tabular.CellError naming the cell.
@@ -92,7 +105,7 @@ func (s *settings) incident(rec tabular.Record, cat *catalog.Catalog, out *sheet
 		t    time.Time
 	}{{colAcknowledged, inc.Acknowledged}, {colResolved, inc.Resolved}} {
 		if !c.t.IsZero() && c.t.Before(inc.Opened) {
-			return inc, rec.Errorf(c.name, "%q is before opened %q", rec.Text(c.name), rec.Text(colOpened))
+			return inc, rec.Errorf(c.name, "%s is before opened %s", tabular.Quote(rec.Text(c.name)), tabular.Quote(rec.Text(colOpened)))
 		}
 	}
 	if inc.ActionItems, err = actionItems(rec, inc.Opened); err != nil {
@@ -106,17 +119,17 @@ func (s *settings) incident(rec tabular.Record, cat *catalog.Catalog, out *sheet
 		out.severities[severity] = inc.Severity
 	}
 	if inc.Severity == catalog.Unknown && severity != "" && !s.mapsToUnknown(severity) {
-		out.note(rec.Line(), fmt.Sprintf("severity %q is not a known severity; it is counted as unknown (add it to severity_map)", severity))
+		out.note(rec.Line(), fmt.Sprintf("severity %s is not a known severity; it is counted as unknown (add it to severity_map)", tabular.Quote(severity)))
 	}
 	service := rec.Text(colService)
 	inc.Service = cat.Service(source, service)
 	if inc.Service == catalog.Unknown && service != "" {
-		out.note(rec.Line(), fmt.Sprintf("service %q is not in the catalog; it is counted as unknown (add it, or an alias, to catalog.services)", service))
+		out.note(rec.Line(), fmt.Sprintf("service %s is not in the catalog; it is counted as unknown (add it, or an alias, to catalog.services)", tabular.Quote(service)))
 	}
 	if team := rec.Text(colTeam); team != "" {
 		inc.Team = cat.Team(source, team)
 		if inc.Team == catalog.Unknown {
-			out.note(rec.Line(), fmt.Sprintf("team %q is not in the catalog; it is counted as unknown (add it, or an alias, to catalog.teams)", team))
+			out.note(rec.Line(), fmt.Sprintf("team %s is not in the catalog; it is counted as unknown (add it, or an alias, to catalog.teams)", tabular.Quote(team)))
 		}
 	} else {
 		inc.Team = cat.Owner(inc.Service)
@@ -143,6 +156,10 @@ func (s *settings) mapsToUnknown(v string) bool {
 
 func (s *sheet) note(line int, msg string) {
 	u := s.unmapped[msg]
+	if u == nil && len(s.unmapped) >= maxUnmappedNotes {
+		s.moreUnmapped++
+		return
+	}
 	if u == nil {
 		u = &unmappedValue{firstLine: line}
 		s.unmapped[msg] = u
@@ -161,6 +178,9 @@ func (s *sheet) unmappedNotes(table string) []string {
 		notes = append(notes, where+": "+msg)
 	}
 	sort.Strings(notes)
+	if s.moreUnmapped > 0 {
+		notes = append(notes, fmt.Sprintf("%s: %d more rows with other values that are not in the catalog or the severity table", table, s.moreUnmapped))
+	}
 	return notes
 }
 
@@ -172,6 +192,10 @@ func (s *settings) time(rec tabular.Record, name string) (time.Time, error) {
 	}
 	for _, layout := range s.layouts {
 		if t, err := time.ParseInLocation(layout, v, s.location); err == nil {
+			if err := tabular.CheckYear(v, t); err != nil {
+				// The store keeps times as JSON, which has no other years.
+				return time.Time{}, rec.Errorf(name, "%v", err)
+			}
 			return t.UTC(), nil
 		}
 	}
@@ -179,7 +203,7 @@ func (s *settings) time(rec tabular.Record, name string) (time.Time, error) {
 	if s.DateFormat != "" {
 		use = fmt.Sprintf("the date_format %q, %s", s.DateFormat, use)
 	}
-	return time.Time{}, rec.Errorf(name, "%q is not a date or time (write it as %s)", v, use)
+	return time.Time{}, rec.Errorf(name, "%s is not a date or time (write it as %s)", tabular.Quote(v), use)
 }
 
 // actionItems turns the sheet's counts into the model's items. The sheet

@@ -72,7 +72,7 @@ func (s *eventsSchema) parse(r tabular.Record) (any, []string, error) {
 		return nil, nil, err
 	}
 	if !contains(s.kinds, kind) {
-		return nil, nil, r.Errorf("kind", "%q is not a known event kind (%s); add it to kinds in the config", r.Text("kind"), strings.Join(s.kinds, ", "))
+		return nil, nil, r.Errorf("kind", "%s is not a known event kind (%s); add it to kinds in the config", tabular.Quote(r.Text("kind")), strings.Join(s.kinds, ", "))
 	}
 	attendees, err := r.Int("attendees")
 	if err != nil {

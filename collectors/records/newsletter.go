@@ -47,7 +47,7 @@ func (newsletterSchema) parse(r tabular.Record) (any, []string, error) {
 	if r.Has("channel") {
 		channel = slug(r.Text("channel"))
 		if !contains(newsletterChannels, channel) {
-			return nil, nil, r.Errorf("channel", "%q is not a channel (%s)", r.Text("channel"), strings.Join(newsletterChannels, ", "))
+			return nil, nil, r.Errorf("channel", "%s is not a channel (%s)", tabular.Quote(r.Text("channel")), strings.Join(newsletterChannels, ", "))
 		}
 	}
 	recipients, err := r.Int("recipients")

@@ -9,12 +9,14 @@
 package records
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"sort"
@@ -134,10 +136,43 @@ type parsedRow struct {
 	row any
 }
 
+// batchRows is how many rows one store transaction writes: large enough
+// that a table of typical size is one transaction, small enough that memory
+// stays bounded for a table of a million rows. A variable for tests.
+var batchRows = 100_000
+
+// Stored rows live in one of two kinds per table. A read writes the other
+// kind in batches and switches to it at the end, so a read that fails or
+// runs out of time half way leaves the last good rows untouched.
+func (t *table) generations() [2]string {
+	return [2]string{t.recordKind(), t.recordKind() + "/b"}
+}
+
+// liveKind is the kind holding the table's last good rows.
+func (t *table) liveKind(tx *store.Tx) string {
+	if k := tx.Cursor(t.cursor("rows")); k != "" {
+		return k
+	}
+	return t.recordKind()
+}
+
+// tableRead is the state of one read of a table as its rows stream in.
+type tableRead struct {
+	t            *table
+	live, next   string // kinds: the last good rows, the rows being written
+	sameSettings bool
+	cols         *tabular.Columns
+	batch        []parsedRow
+	stored       int
+	invalid      int
+	firstInvalid []error // the first maxLoggedInvalidRows
+	unmapped     *unmapped
+}
+
 func (c *Collector) syncTable(ctx context.Context, t *table) error {
-	var stored string
+	var stored, live string
 	if err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
-		stored = tx.Cursor(t.cursor("version"))
+		stored, live = tx.Cursor(t.cursor("version")), t.liveKind(tx)
 		return nil
 	}); err != nil {
 		return collectors.WithReason(collectors.ReasonStore, err)
@@ -148,7 +183,7 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 		prevVersion, sameSettings = v, true
 	}
 
-	tbl, unchanged, err := t.source.Read(ctx, prevVersion)
+	rows, unchanged, err := t.source.Open(ctx, prevVersion)
 	if err != nil {
 		return collectors.WithReason(readReason(err), fmt.Errorf("table %s: %w", t.name, err))
 	}
@@ -156,84 +191,49 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 		c.deps.Logger.Debug("table unchanged", "table", t.name, "source", t.source.Name())
 		return nil
 	}
-	cols, err := tbl.Resolve(t.schema.columns(), t.settings.Columns)
+	defer rows.Close()
+	cols, err := (&tabular.Table{Name: rows.Name, Header: rows.Header, HeaderLine: rows.HeaderLine}).Resolve(t.schema.columns(), t.settings.Columns)
 	if err != nil {
 		return collectors.WithReason(collectors.ReasonInvalidData, fmt.Errorf("table %s: %w", t.name, err))
 	}
 	cols.DateLayout = t.settings.DateFormat
 
-	rows := make([]parsedRow, 0, len(tbl.Rows))
-	occurrences := make(map[string]int, len(tbl.Rows))
-	var invalid []error
-	unmapped := newUnmapped(c.deps.Catalog)
-	for _, raw := range tbl.Rows {
-		rec := cols.Record(raw)
-		row, identity, err := t.schema.parse(rec)
-		if err != nil {
-			invalid = append(invalid, err)
-			continue
-		}
-		unmapped.check(rec, cols)
-		id := rowID(t.name, identity)
-		occurrences[id]++
-		if n := occurrences[id]; n > 1 {
-			// Identical identifying cells (two office hours on one day) are
-			// told apart by order, which keeps their ids stable.
-			id += "-" + strconv.Itoa(n)
-		}
-		rows = append(rows, parsedRow{id: id, row: row})
+	r := &tableRead{t: t, live: live, sameSettings: sameSettings, cols: cols, unmapped: newUnmapped(c.deps.Catalog)}
+	r.next = t.generations()[0]
+	if live == r.next {
+		r.next = t.generations()[1]
 	}
-	c.logInvalid(t, invalid)
-	// Stored in key order: bbolt inserts in random order are quadratic
-	// within one transaction.
-	sort.Slice(rows, func(i, j int) bool { return rows[i].id < rows[j].id })
+	// A read that failed before left its rows in the other kind.
+	if err := c.deps.Store.Update(c.deps.StoreKey(), func(tx *store.Tx) error { return tx.DeleteKind(r.next) }); err != nil {
+		return collectors.WithReason(collectors.ReasonStore, fmt.Errorf("table %s: %w", t.name, err))
+	}
+	if err := c.readRows(ctx, r, rows); err != nil {
+		if ctx.Err() == nil {
+			// Not worth keeping until the next read; after a timeout the
+			// next read drops it instead, so this one returns now.
+			_ = c.deps.Store.Update(c.deps.StoreKey(), func(tx *store.Tx) error { return tx.DeleteKind(r.next) })
+		}
+		return err
+	}
 
-	changed := tbl.Modified
+	changed := rows.Modified
 	if changed.IsZero() {
 		changed = c.deps.Now()
 	}
-	notes := tableNotes(t, invalid, unmapped)
+	notes := tableNotes(t, r.invalid, r.firstInvalid, r.unmapped)
 	err = c.deps.Store.Update(c.deps.StoreKey(), func(tx *store.Tx) error {
-		kind := t.recordKind()
-		gone := map[string]bool{}
-		if err := tx.ForEachRecord(kind, func(id string, _ []byte) error {
-			gone[id] = true
-			return nil
-		}); err != nil {
-			return err
-		}
-		counters := newTallies(tx, c.deps.Catalog)
-		for _, r := range rows {
-			changed, err := tx.PutRecord(kind, r.id, r.row)
-			if err != nil {
-				return err
-			}
-			delete(gone, r.id)
-			// A row stored unchanged was counted when it was stored, in the
-			// same transaction; skipping it spares loading every tally when
-			// a sheet is re-published without edits. New settings (or a new
-			// format version) count every row again, which the tallies
-			// absorb, so a counter added later still sees old rows.
-			if changed || !sameSettings {
-				t.schema.count(counters, r.id, r.row)
-			}
-		}
-		for _, id := range sortedKeys(gone) {
-			if err := tx.DeleteRecord(kind, id); err != nil {
-				return err
-			}
-		}
-		if err := counters.Save(); err != nil {
+		if err := tx.DeleteKind(r.live); err != nil {
 			return err
 		}
 		noteData, _ := json.Marshal(notes)
-		for name, value := range map[string]string{
-			"version": t.fingerprint + "|" + tbl.Version,
-			"invalid": strconv.Itoa(len(invalid)),
-			"changed": strconv.FormatInt(changed.Unix(), 10),
-			"notes":   string(noteData),
+		for _, kv := range [][2]string{
+			{"rows", r.next},
+			{"version", t.fingerprint + "|" + rows.Version},
+			{"invalid", strconv.Itoa(r.invalid)},
+			{"changed", strconv.FormatInt(changed.Unix(), 10)},
+			{"notes", string(noteData)},
 		} {
-			if err := tx.SetCursor(t.cursor(name), value); err != nil {
+			if err := tx.SetCursor(t.cursor(kv[0]), kv[1]); err != nil {
 				return err
 			}
 		}
@@ -247,28 +247,151 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 		c.notes[t.name] = notes
 	}
 	c.mu.Unlock()
-	c.deps.Logger.Info("table synced", "table", t.name, "source", t.source.Name(), "rows", len(rows), "invalid_rows", len(invalid))
+	c.deps.Logger.Info("table synced", "table", t.name, "source", t.source.Name(), "rows", r.stored, "invalid_rows", r.invalid)
 	return nil
 }
 
-func (c *Collector) logInvalid(t *table, invalid []error) {
-	for i, err := range invalid {
-		if i == maxLoggedInvalidRows {
-			c.deps.Logger.Warn("more invalid rows skipped; not logging each", "table", t.name, "count", len(invalid)-i)
-			return
+// readRows streams the rows into the next kind, a batch per transaction.
+func (c *Collector) readRows(ctx context.Context, r *tableRead, rows *tabular.Rows) error {
+	t := r.t
+	for {
+		raw, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
 		}
-		c.deps.Logger.Warn("skipping invalid row", "table", t.name, "err", err.Error())
+		if err != nil {
+			return collectors.WithReason(readReason(err), fmt.Errorf("table %s: %w", t.name, err))
+		}
+		rec := r.cols.Record(raw)
+		// Checked first, so no parse error quotes an oversized cell whole.
+		err = rec.Check()
+		var (
+			row      any
+			identity []string
+		)
+		if err == nil {
+			row, identity, err = t.schema.parse(rec)
+		}
+		if err != nil {
+			if r.invalid < maxLoggedInvalidRows {
+				r.firstInvalid = append(r.firstInvalid, err)
+				c.deps.Logger.Warn("skipping invalid row", "table", t.name, "err", err.Error())
+			}
+			r.invalid++
+			continue
+		}
+		r.unmapped.check(rec, r.cols)
+		r.batch = append(r.batch, parsedRow{id: rowID(t.name, identity), row: row})
+		if len(r.batch) == batchRows {
+			if err := c.writeBatch(ctx, r); err != nil {
+				return err
+			}
+		}
 	}
+	if r.invalid > maxLoggedInvalidRows {
+		c.deps.Logger.Warn("more invalid rows skipped; not logging each", "table", t.name, "count", r.invalid-maxLoggedInvalidRows)
+	}
+	return c.writeBatch(ctx, r)
 }
 
-func tableNotes(t *table, invalid []error, unmapped *unmapped) []string {
+// writeBatch stores the batch's rows in the next kind and counts the new or
+// changed ones, in one transaction.
+func (c *Collector) writeBatch(ctx context.Context, r *tableRead) error {
+	t := r.t
+	err := c.deps.Store.Update(c.deps.StoreKey(), func(tx *store.Tx) error {
+		// Rows with identical identifying cells (two office hours on one
+		// day) are told apart by order, which keeps their ids stable.
+		seen := map[string]int{}
+		for i := range r.batch {
+			base := r.batch[i].id
+			n, ok := seen[base]
+			if !ok {
+				n = storedOccurrences(tx, r.next, base)
+			}
+			n++
+			seen[base] = n
+			if n > 1 {
+				r.batch[i].id = base + "-" + strconv.Itoa(n)
+			}
+		}
+		// Stored in key order: bbolt inserts in random order are quadratic
+		// within one transaction.
+		sort.Slice(r.batch, func(i, j int) bool { return r.batch[i].id < r.batch[j].id })
+		counters := newTallies(tx, c.deps.Catalog)
+		for i, p := range r.batch {
+			if i%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			data, err := json.Marshal(p.row)
+			if err != nil {
+				return fmt.Errorf("encode row %s: %w", p.id, err)
+			}
+			// A row stored unchanged was counted when it was stored;
+			// skipping it spares loading every tally when a sheet is
+			// re-published without edits. New settings (or a new format
+			// version) count every row again, which the tallies absorb, so
+			// a counter added later still sees old rows.
+			if !r.sameSettings || !bytes.Equal(tx.RecordData(r.live, p.id), data) {
+				t.schema.count(counters, p.id, p.row)
+			}
+			if err := tx.PutRecordData(r.next, p.id, data); err != nil {
+				return err
+			}
+		}
+		return counters.Save()
+	})
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			// Rolled back: the last good rows stay.
+			return collectors.WithReason(collectors.ReasonTimeout, fmt.Errorf("table %s: stopped after %d rows: %w", t.name, r.stored, ctxErr))
+		}
+		return collectors.WithReason(collectors.ReasonStore, fmt.Errorf("table %s: %w", t.name, err))
+	}
+	r.stored += len(r.batch)
+	r.batch = r.batch[:0]
+	return nil
+}
+
+// storedOccurrences is how many rows with the base id the kind already
+// holds (base, base-2, base-3, ...), found with O(log n) lookups.
+func storedOccurrences(tx *store.Tx, kind, base string) int {
+	exists := func(n int) bool {
+		id := base
+		if n > 1 {
+			id += "-" + strconv.Itoa(n)
+		}
+		return tx.RecordData(kind, id) != nil
+	}
+	if !exists(1) {
+		return 0
+	}
+	lo, hi := 1, 2 // exists(lo), and hi is to be probed
+	for exists(hi) {
+		lo, hi = hi, hi*2
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if exists(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+func tableNotes(t *table, invalid int, firstInvalid []error, unmapped *unmapped) []string {
 	notes := []string{}
-	for i, err := range invalid {
+	for i, err := range firstInvalid {
 		if i == maxNotedInvalidRows {
-			notes = append(notes, fmt.Sprintf("table %s: %d more invalid rows skipped (see the log)", t.name, len(invalid)-i))
 			break
 		}
 		notes = append(notes, fmt.Sprintf("table %s: skipped invalid row: %v", t.name, err))
+	}
+	if more := invalid - min(len(firstInvalid), maxNotedInvalidRows); more > 0 {
+		notes = append(notes, fmt.Sprintf("table %s: %d more invalid rows skipped (see the log)", t.name, more))
 	}
 	return append(notes, unmapped.notes(t)...)
 }
@@ -314,7 +437,7 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 				order = append(order, key)
 			}
 			rows := 0
-			if err := tx.ForEachRecord(t.recordKind(), func(id string, data []byte) error {
+			if err := tx.ForEachRecord(t.liveKind(tx), func(id string, data []byte) error {
 				rows++
 				if err := agg.add(data); err != nil {
 					return fmt.Errorf("table %s: stored row %s: %w", t.name, id, err)

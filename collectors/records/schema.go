@@ -103,7 +103,7 @@ func slugCell(r tabular.Record, column string) (string, error) {
 	}
 	s := slug(v)
 	if !slugPattern.MatchString(s) {
-		return "", r.Errorf(column, "%q is not a valid %s: use letters, digits, spaces, '-' or '_'", v, column)
+		return "", r.Errorf(column, "%s is not a valid %s: use letters, digits, spaces, '-' or '_'", tabular.Quote(v), column)
 	}
 	return s, nil
 }
@@ -137,6 +137,21 @@ type unmapped struct {
 	catalog  *catalog.Catalog
 	teams    map[string]int
 	services map[string]int
+	// Rows with further unknown values, once maxUnmappedValues are kept:
+	// a hostile sheet must not grow the notes without bound.
+	moreTeams, moreServices int
+}
+
+// maxUnmappedValues bounds the distinct unknown teams (and services) noted per table.
+const maxUnmappedValues = 50
+
+// countValue counts v unless the map is full of other values.
+func countValue(m map[string]int, v string, more *int) {
+	if _, ok := m[v]; ok || len(m) < maxUnmappedValues {
+		m[v]++
+		return
+	}
+	*more++
 }
 
 func newUnmapped(cat *catalog.Catalog) *unmapped {
@@ -146,12 +161,12 @@ func newUnmapped(cat *catalog.Catalog) *unmapped {
 func (u *unmapped) check(r tabular.Record, cols *tabular.Columns) {
 	if cols.Has("team") && len(u.catalog.Teams) > 0 {
 		if v := r.Text("team"); v != "" && u.catalog.Team("csv", v) == catalog.Unknown {
-			u.teams[v]++
+			countValue(u.teams, v, &u.moreTeams)
 		}
 	}
 	if cols.Has("service") && len(u.catalog.Services) > 0 {
 		if v := r.Text("service"); v != "" && u.catalog.Service("csv", v) == catalog.Unknown {
-			u.services[v]++
+			countValue(u.services, v, &u.moreServices)
 		}
 	}
 }
@@ -159,10 +174,16 @@ func (u *unmapped) check(r tabular.Record, cols *tabular.Columns) {
 func (u *unmapped) notes(t *table) []string {
 	var out []string
 	for _, v := range sortedKeys(u.teams) {
-		out = append(out, fmt.Sprintf("table %s: team %q is not in the catalog; %d row(s) counted as %q; add it as an alias", t.name, v, u.teams[v], catalog.Unknown))
+		out = append(out, fmt.Sprintf("table %s: team %s is not in the catalog; %d row(s) counted as %q; add it as an alias", t.name, tabular.Quote(v), u.teams[v], catalog.Unknown))
 	}
 	for _, v := range sortedKeys(u.services) {
-		out = append(out, fmt.Sprintf("table %s: service %q is not in the catalog; %d row(s) counted as %q; add it as an alias", t.name, v, u.services[v], catalog.Unknown))
+		out = append(out, fmt.Sprintf("table %s: service %s is not in the catalog; %d row(s) counted as %q; add it as an alias", t.name, tabular.Quote(v), u.services[v], catalog.Unknown))
+	}
+	if u.moreTeams > 0 {
+		out = append(out, fmt.Sprintf("table %s: %d more row(s) with other teams not in the catalog", t.name, u.moreTeams))
+	}
+	if u.moreServices > 0 {
+		out = append(out, fmt.Sprintf("table %s: %d more row(s) with other services not in the catalog", t.name, u.moreServices))
 	}
 	return out
 }

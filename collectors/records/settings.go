@@ -34,7 +34,10 @@ type tableSettings struct {
 	Kinds []string `yaml:"kinds"`
 	// Metrics defines a custom table's metrics (custom tables only).
 	Metrics []customMetric `yaml:"metrics"`
-	Line    int            `yaml:",line" json:"-"`
+	// MaxRows bounds the table's data rows (tabular.DefaultMaxRows when 0);
+	// a longer table fails its read and keeps its last good rows.
+	MaxRows int `yaml:"max_rows"`
+	Line    int `yaml:",line" json:"-"`
 }
 
 // tableTypes are the types a table may have, in the order documented.
@@ -86,6 +89,9 @@ func (s settings) validate(deps collectors.Deps) ([]*table, error) {
 			fail(errAt(ts.Line, field+".source", "%v", err))
 			continue
 		}
+		if ts.MaxRows < 0 {
+			return nil, errAt(ts.Line, field+".max_rows", "%d must be 0 (the default of %d) or more", ts.MaxRows, tabular.DefaultMaxRows)
+		}
 		if ts.DateFormat != "" {
 			if err := tabular.CheckLayout(ts.DateFormat); err != nil {
 				fail(errAt(ts.Line, field+".date_format", "%v", err))
@@ -131,7 +137,7 @@ func (s settings) validate(deps collectors.Deps) ([]*table, error) {
 			name:        ts.Name,
 			settings:    ts,
 			schema:      sch,
-			source:      tabular.Source{Location: ts.Source, BaseDir: deps.BaseDir},
+			source:      tabular.Source{Location: ts.Source, BaseDir: deps.BaseDir, MaxRows: ts.MaxRows},
 			fingerprint: fingerprint(ts),
 		})
 	}

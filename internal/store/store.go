@@ -266,3 +266,35 @@ func (t *Tx) SetCursor(name, value string) error {
 func (t *Tx) Bucket(name string) (*bolt.Bucket, error) {
 	return t.sub([]byte("x:"+name), t.writable)
 }
+
+// RecordData returns the stored bytes of kind/id, or nil; the slice is only
+// valid during the transaction. Callers that copy records between kinds use
+// it to compare without decoding.
+func (t *Tx) RecordData(kind, id string) []byte {
+	b, _ := t.kind(kind, false)
+	if b == nil {
+		return nil
+	}
+	return b.Get([]byte(id))
+}
+
+// PutRecordData stores already encoded JSON under kind/id. bbolt keeps the
+// slice until commit, so data must not be reused.
+func (t *Tx) PutRecordData(kind, id string, data []byte) error {
+	b, err := t.kind(kind, true)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(id), data)
+}
+
+// DeleteKind removes every record of kind at once; a missing kind is not an
+// error. Collectors that build a new generation of records across several
+// transactions drop the old one with it.
+func (t *Tx) DeleteKind(kind string) error {
+	recs, err := t.sub(recordsBucket, false)
+	if err != nil || recs == nil || recs.Bucket([]byte(kind)) == nil {
+		return err
+	}
+	return recs.DeleteBucket([]byte(kind))
+}

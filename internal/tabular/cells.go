@@ -24,10 +24,20 @@ func ParseDate(v, extra string) (time.Time, error) {
 	}
 	for _, l := range layouts {
 		if t, err := time.ParseInLocation(l, v, time.UTC); err == nil {
-			return t, nil
+			return t, CheckYear(v, t)
 		}
 	}
 	return time.Time{}, fmt.Errorf("%s is not a date (use %s)", quote(v), orList(layouts))
+}
+
+// CheckYear refuses a time outside the years 0 to 9999 in UTC (such as
+// 0000-01-01T00:00:00+01:00), which no sheet means and which cannot be
+// stored: JSON has no encoding for it.
+func CheckYear(v string, t time.Time) error {
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("%s is in the year %d in UTC; dates must be in the years 0 to 9999", quote(v), y)
+	}
+	return nil
 }
 
 // CheckLayout reports whether a configured date layout can parse the dates

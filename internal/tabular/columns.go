@@ -25,6 +25,7 @@ type Columns struct {
 	index    map[string]int    // logical name -> cell position; absent when an optional column is missing
 	header   map[string]string // logical name -> header text, for messages
 	optional map[string]bool
+	used     []string // logical names of the columns found, in order, for Check
 	// DateLayout is an extra Go time layout tried before the standard ones,
 	// for sheets that write dates like 31/01/2024.
 	DateLayout string
@@ -75,16 +76,17 @@ func (t *Table) Resolve(want []Column, overrides map[string]string) (*Columns, e
 		case len(pos) == 0:
 			mapped := ""
 			if header != w.Name {
-				mapped = fmt.Sprintf(" (mapped to header %q)", header)
+				mapped = fmt.Sprintf(" (mapped to header %s)", Quote(header))
 			}
 			return nil, fmt.Errorf("%s:%d: required column %q%s is missing from the header; the header has: %s",
-				t.Name, t.HeaderLine, w.Name, mapped, strings.Join(t.Header, ", "))
+				t.Name, t.HeaderLine, w.Name, mapped, headerList(t.Header))
 		case len(pos) > 1:
-			return nil, fmt.Errorf("%s:%d: header %q appears %d times (columns %s); rename one so column %q is unambiguous",
-				t.Name, t.HeaderLine, header, len(pos), joinInts(pos), w.Name)
+			return nil, fmt.Errorf("%s:%d: header %s appears %d times (columns %s); rename one so column %q is unambiguous",
+				t.Name, t.HeaderLine, Quote(header), len(pos), joinInts(pos), w.Name)
 		}
 		c.index[w.Name] = pos[0]
 		c.header[w.Name] = t.Header[pos[0]]
+		c.used = append(c.used, w.Name)
 	}
 	return c, nil
 }
@@ -100,6 +102,25 @@ func (c *Columns) Header(name string) string { return c.header[name] }
 
 // Record reads a row through the columns.
 func (c *Columns) Record(row Row) Record { return Record{c: c, Row: row} }
+
+// maxListedHeaders is how many headers an error lists before "and N more".
+const maxListedHeaders = 20
+
+// headerList names the headers for an error: the first few, long ones cut.
+func headerList(header []string) string {
+	items := make([]string, 0, min(len(header), maxListedHeaders)+1)
+	for i, h := range header {
+		if i == maxListedHeaders {
+			items = append(items, fmt.Sprintf("and %d more", len(header)-i))
+			break
+		}
+		if len(h) > quoteLimit {
+			h = Quote(h)
+		}
+		items = append(items, h)
+	}
+	return strings.Join(items, ", ")
+}
 
 func normaliseHeader(h string) string {
 	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
@@ -122,6 +143,17 @@ func (r Record) Text(name string) string {
 		return ""
 	}
 	return strings.TrimSpace(r.Row.Cells[i])
+}
+
+// Check refuses a row with a cell over MaxCellBytes in a column the reader
+// uses, so that such text reaches no label, log line or store record.
+func (r Record) Check() error {
+	for _, name := range r.c.used {
+		if i := r.c.index[name]; i < len(r.Row.Cells) && len(r.Row.Cells[i]) > MaxCellBytes {
+			return r.Errorf(name, "%s is more than the limit of %d bytes per cell", Quote(r.Row.Cells[i]), MaxCellBytes)
+		}
+	}
+	return nil
 }
 
 // Has reports whether the cell has a value.
@@ -223,7 +255,7 @@ func (e *CellError) Error() string {
 	if e.Column == "" {
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
 	}
-	return fmt.Sprintf("%s:%d: column %q: %s", e.File, e.Line, e.Column, e.Reason)
+	return fmt.Sprintf("%s:%d: column %s: %s", e.File, e.Line, Quote(e.Column), e.Reason)
 }
 
 func columnNames(cs []Column) string {
