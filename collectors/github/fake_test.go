@@ -62,6 +62,9 @@ type failure struct {
 	body   string
 	times  int
 	used   int
+	// cut sends the real answer, ETag included, with its body cut in
+	// half, as a proxy that drops the connection leaves it; a 304 passes.
+	cut bool
 }
 
 func newFakeGitHub(t testing.TB, token, prefix string, now time.Time) *fakeGitHub {
@@ -200,6 +203,23 @@ func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fl := &f.failures[i]
 		if (fl.times == 0 || fl.used < fl.times) && strings.Contains(r.URL.Path, fl.path) && strings.Contains(r.URL.RawQuery, fl.query) {
 			fl.used++
+			if fl.cut {
+				rec := httptest.NewRecorder()
+				for k, vs := range h {
+					rec.Header()[k] = vs
+				}
+				f.answer(rec, r)
+				for k, vs := range rec.Header() {
+					h[k] = vs
+				}
+				body := rec.Body.Bytes()
+				if rec.Code == http.StatusOK {
+					body = body[:len(body)/2]
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(body)
+				return
+			}
 			for k, v := range fl.header {
 				h.Set(k, v)
 			}
@@ -208,6 +228,12 @@ func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	f.answer(w, r)
+}
+
+// answer serves the fake's data; f.mu is held.
+func (f *fakeGitHub) answer(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
 	path, ok := strings.CutPrefix(r.URL.Path, f.prefix)
 	if !ok {
 		f.notFound(w)

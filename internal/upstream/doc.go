@@ -62,7 +62,8 @@
 //     fails at once with an "rate_limited" *Error saying how long the wait
 //     would have been, instead of sleeping into a timeout.
 //   - A 200 whose body is JSON (by its Content-Type, or because the
-//     request's Accept lists only JSON types) must parse: an empty, cut-off
+//     request's Accept asks for JSON and for no wildcard, text or HTML
+//     type) must parse: an empty, cut-off
 //     or non-JSON body (a proxy's HTML page) is retried like a 5xx, with the
 //     same backoff, and after the last attempt fails with a "decode" *Error
 //     that says how the body is broken. CSV and other bodies pass unchecked.

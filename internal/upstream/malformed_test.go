@@ -22,6 +22,8 @@ func TestMalformedBodiesAreRetriedLikeServerErrors(t *testing.T) {
 		{"an empty body declared as JSON", respond(200, "", "Content-Type", "application/json; charset=utf-8"), ""},
 		{"a vendor JSON type cut off", respond(200, `[{"id":1`, "Content-Type", "application/vnd.github+json"), ""},
 		{"a proxy's HTML page where only JSON is accepted", respond(200, "<html><body>Bad gateway</body></html>", "Content-Type", "text/html"), "application/vnd.github.v3+json"},
+		{"a proxy's HTML page where JSON and preview types are accepted", respond(200, "<html><body>Bad gateway</body></html>", "Content-Type", "text/html"),
+			"application/vnd.github.squirrel-girl-preview, application/vnd.github.mockingbird-preview+json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock, obs := newFakeClock(), &recordingObserver{}
@@ -40,6 +42,26 @@ func TestMalformedBodiesAreRetriedLikeServerErrors(t *testing.T) {
 			assertSlept(t, clock, 500*time.Millisecond) // half of the 1s base backoff, as for a 5xx
 			assertCodes(t, obs, map[string]int{"200": 2})
 		})
+	}
+}
+
+func TestAcceptHeadersThatExpectJSON(t *testing.T) {
+	for _, tc := range []struct {
+		accept string
+		json   bool
+	}{
+		{"application/json", true},
+		{"application/vnd.pagerduty+json;version=2", true},
+		{"application/vnd.github.squirrel-girl-preview, application/vnd.github.v3+json", true},
+		{"application/json, */*", false},
+		{"text/csv, text/plain;q=0.9, */*;q=0.1", false},
+		{"application/json, text/html", false},
+		{"application/vnd.github.squirrel-girl-preview", false},
+		{"", false},
+	} {
+		if got := acceptsOnlyJSON(tc.accept); got != tc.json {
+			t.Errorf("acceptsOnlyJSON(%q) = %v, want %v", tc.accept, got, tc.json)
+		}
 	}
 }
 

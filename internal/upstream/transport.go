@@ -387,18 +387,23 @@ func isJSONType(contentType string) bool {
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
-// acceptsOnlyJSON tells whether every media type an Accept header lists is
-// JSON, so an HTML or text answer cannot be what the client wants.
+// acceptsOnlyJSON tells whether an Accept header asks for JSON and for
+// nothing an HTML page or text could be: at least one JSON type, and no
+// wildcard, text or HTML type. go-github mixes +json types with preview
+// types such as application/vnd.github.squirrel-girl-preview.
 func acceptsOnlyJSON(accept string) bool {
-	if strings.TrimSpace(accept) == "" {
-		return false
-	}
+	wantsJSON := false
 	for _, part := range strings.Split(accept, ",") {
-		if !isJSONType(part) {
+		mt, _, _ := strings.Cut(strings.ToLower(part), ";")
+		mt = strings.TrimSpace(mt)
+		switch {
+		case isJSONType(mt):
+			wantsJSON = true
+		case strings.Contains(mt, "*"), strings.HasPrefix(mt, "text/"), strings.Contains(mt, "html"):
 			return false
 		}
 	}
-	return true
+	return wantsJSON
 }
 
 // snippet is the start of data on one line, for an error message.
