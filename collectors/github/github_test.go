@@ -805,6 +805,8 @@ func TestSettingsErrors(t *testing.T) {
 			`sre.yml:7: collectors[0].base_url: "ghe.example.com" is not an http(s) URL such as https://ghe.example.com/api/v3/`},
 		{"unknown keys are refused", "token: ${GITHUB_TOKEN}\nrepositories: [a/b]\nlabel: [incident]\n",
 			`sre.yml:3: collectors[0]: unknown field "label" (did you mean "labels"?)`},
+		{"missing_ack_history is skip or fail", "token: ${GITHUB_TOKEN}\nrepositories: [a/b]\nmissing_ack_history: ignore\n",
+			`sre.yml:7: collectors[0].missing_ack_history: "ignore" is not skip or fail`},
 		{"full_resync_interval has a floor", "token: ${GITHUB_TOKEN}\nrepositories: [a/b]\nfull_resync_interval: 10s\n",
 			"sre.yml:7: collectors[0].full_resync_interval: 10s is shorter than 1m"},
 	} {

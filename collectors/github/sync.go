@@ -24,9 +24,10 @@ import (
 
 // Store names.
 const (
-	skippedKind     = "github_skipped" // issue ID -> why it was skipped
-	reposCursor     = "repositories"   // the configured repositories at the last sync
-	repoCursorStart = "repo:"          // + repository key -> listState
+	skippedKind     = "github_skipped"     // issue ID -> why it was skipped
+	ackMissingKind  = "github_ack_missing" // issue ID -> why its acknowledge time is unknown
+	reposCursor     = "repositories"       // the configured repositories at the last sync
+	repoCursorStart = "repo:"              // + repository key -> listState
 )
 
 // listState is the sync position of one repository, saved in the same
@@ -128,18 +129,20 @@ func (c *Collector) pruneUnconfigured() error {
 				}
 			}
 		}
-		var stale []string
-		if err := tx.ForEachRecord(skippedKind, func(id string, _ []byte) error {
-			if !keep[repoOf(id)] {
-				stale = append(stale, id)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		for _, id := range stale {
-			if err := tx.DeleteRecord(skippedKind, id); err != nil {
+		for _, kind := range []string{skippedKind, ackMissingKind} {
+			var stale []string
+			if err := tx.ForEachRecord(kind, func(id string, _ []byte) error {
+				if !keep[repoOf(id)] {
+					stale = append(stale, id)
+				}
+				return nil
+			}); err != nil {
 				return err
+			}
+			for _, id := range stale {
+				if err := tx.DeleteRecord(kind, id); err != nil {
+					return err
+				}
 			}
 		}
 		data, _ := json.Marshal(configured)
@@ -314,10 +317,7 @@ func (c *Collector) fullSync(ctx context.Context, repo repository, st listState,
 	}
 	return c.update(func(tx *store.Tx) error {
 		for _, id := range gone {
-			if err := incident.Delete(tx, id); err != nil {
-				return err
-			}
-			if err := tx.DeleteRecord(skippedKind, id); err != nil {
+			if err := forget(tx, id); err != nil {
 				return err
 			}
 		}
@@ -410,6 +410,9 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 		puts   []incident.Incident
 		drop   []string
 		cursor = st.Cursor
+		// ackNotes holds, per incident whose acknowledge time was looked
+		// up, why it is unknown ("" when the look-up worked).
+		ackNotes = map[string]string{}
 	)
 	for _, is := range issues {
 		if u := is.GetUpdatedAt().Time.UTC(); u.After(cursor) {
@@ -436,8 +439,17 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 			// Unchanged and not acknowledged when last seen.
 		default:
 			ack, err := c.acknowledgedAt(ctx, l.repo, is, names)
-			if err != nil {
+			var missing *missingHistoryError
+			switch {
+			case errors.As(err, &missing) && c.cfg.MissingAckHistory == missingAckSkip:
+				// One issue's history is gone: it counts, unacknowledged,
+				// rather than failing the refresh for every other issue.
+				c.log().Warn("acknowledge time unknown", "issue", id, "err", err)
+				ackNotes[id] = missing.note
+			case err != nil:
 				return err
+			default:
+				ackNotes[id] = ""
 			}
 			// A first response after the incident was closed is not an
 			// acknowledgement of it.
@@ -456,10 +468,10 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 		for _, inc := range puts {
 			if err := inc.Validate(); err != nil {
 				c.log().Warn("skipping issue", "issue", inc.ID, "err", err)
-				if _, err := tx.PutRecord(skippedKind, inc.ID, err.Error()); err != nil {
+				if err := forget(tx, inc.ID); err != nil {
 					return err
 				}
-				if err := incident.Delete(tx, inc.ID); err != nil {
+				if _, err := tx.PutRecord(skippedKind, inc.ID, err.Error()); err != nil {
 					return err
 				}
 				continue
@@ -470,15 +482,17 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 			if err := tx.DeleteRecord(skippedKind, inc.ID); err != nil {
 				return err
 			}
+			if note, looked := ackNotes[inc.ID]; looked {
+				if err := setAckNote(tx, inc.ID, note); err != nil {
+					return err
+				}
+			}
 		}
 		for _, id := range drop {
 			if _, had := stored[id]; had {
 				c.log().Info("issue no longer carries the incident labels", "issue", id)
 			}
-			if err := incident.Delete(tx, id); err != nil {
-				return err
-			}
-			if err := tx.DeleteRecord(skippedKind, id); err != nil {
+			if err := forget(tx, id); err != nil {
 				return err
 			}
 		}
@@ -489,6 +503,27 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 	}
 	*st = next
 	return nil
+}
+
+// forget deletes an incident and every note about it.
+func forget(tx *store.Tx, id string) error {
+	if err := incident.Delete(tx, id); err != nil {
+		return err
+	}
+	if err := tx.DeleteRecord(skippedKind, id); err != nil {
+		return err
+	}
+	return tx.DeleteRecord(ackMissingKind, id)
+}
+
+// setAckNote records why an incident's acknowledge time is unknown, or
+// clears the note when note is empty (the look-up worked).
+func setAckNote(tx *store.Tx, id, note string) error {
+	if note == "" {
+		return tx.DeleteRecord(ackMissingKind, id)
+	}
+	_, err := tx.PutRecord(ackMissingKind, id, note)
+	return err
 }
 
 // fingerprint identifies a page by its issues' numbers and update times.
