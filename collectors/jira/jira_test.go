@@ -29,7 +29,7 @@ const testCatalog = `
 catalog:
   teams:
     - name: team-pay
-      aliases: ["jira:Payments Team"]
+      aliases: ["jira:Payments Team", "jira:payments"]
     - name: team-shop
   services:
     - name: payments
