@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/upstream"
 )
 
 func TestACutOffListingIsRetriedAndNeverReplayedFromTheETagCache(t *testing.T) {
@@ -184,4 +187,177 @@ func countOf(fig map[string]string) int {
 		total += n
 	}
 	return total
+}
+
+// manyIncidents fills repo with n incident issues one hour apart in the 30
+// days before testNow: every second one closed 30 minutes after it
+// opened, every fifth one answered by another person after 15 minutes.
+func manyIncidents(f *fakeGitHub, name string, n int) {
+	repo := f.repo(name)
+	start := testNow.Add(-30 * 24 * time.Hour)
+	for i := 1; i <= n; i++ {
+		opened := start.Add(time.Duration(i) * time.Hour)
+		is := map[string]any{
+			"id": float64(9_000_000 + i), "number": float64(i), "title": fmt.Sprintf("Incident %d", i),
+			"state": "open", "comments": float64(0), "body": "",
+			"user":           map[string]any{"login": "alice", "id": float64(1), "type": "User"},
+			"repository_url": "https://api.github.com/repos/" + name,
+			"labels": []any{
+				map[string]any{"name": "incident"},
+				map[string]any{"name": "sev2"},
+				map[string]any{"name": "service:search"},
+			},
+			"created_at": opened.Format(time.RFC3339),
+			"updated_at": opened.Add(45 * time.Minute).Format(time.RFC3339),
+		}
+		if i%2 == 0 {
+			is["state"] = "closed"
+			is["closed_at"] = opened.Add(30 * time.Minute).Format(time.RFC3339)
+		}
+		if i%5 == 0 {
+			is["comments"] = float64(1)
+			repo.comments[i] = []map[string]any{{
+				"id": float64(i), "body": "looking",
+				"user":       map[string]any{"login": "bob", "id": float64(2), "type": "User"},
+				"created_at": opened.Add(15 * time.Minute).Format(time.RFC3339),
+			}}
+		}
+		repo.issues[i] = is
+	}
+}
+
+// checkManyIncidents compares the figures of manyIncidents(200) with the
+// hand-computed ones: 200 opened, 100 resolved after 30m, 40 acknowledged
+// (every fifth; 20 of them closed, all acknowledged before closing) after 15m.
+func checkManyIncidents(t *testing.T, snap *snapshot.Snapshot) {
+	t.Helper()
+	opened := gaugeValues(snap, "sre_incidents_opened_total", "severity", "service", "team")
+	if opened["sev2/search/search"] != 200 || len(opened) != 1 {
+		t.Errorf("sre_incidents_opened_total = %v, want 200 sev2/search/search", opened)
+	}
+	ttr := histogramFigures(snap, "sre_incident_time_to_resolve_in_window_seconds")
+	if got, want := ttr["sev2/search/search/30d"], fmt.Sprintf("%d/100", 100*1800); got != want {
+		t.Errorf("time to resolve (30d) %s, want %s", got, want)
+	}
+	tta := histogramFigures(snap, "sre_incident_time_to_acknowledge_in_window_seconds")
+	if got, want := tta["sev2/search/search/30d"], fmt.Sprintf("%d/40", 40*900); got != want {
+		t.Errorf("time to acknowledge (30d) %s, want %s", got, want)
+	}
+}
+
+func newCorruptingHarness(t *testing.T, rate float64) *harness {
+	h := newHarness(t, "")
+	manyIncidents(h.fake, "acme/search", 200)
+	h.settings = `
+token: ${GITHUB_TOKEN}
+repositories: [acme/search]
+labels: [incident]
+page_size: 10
+`
+	h.fake.corrupt = rand.New(rand.NewPCG(3, 1))
+	h.fake.corruptRate = rate
+	return h
+}
+
+func TestAFirstSyncCompletesWhenSomeAnswersAreCutOff(t *testing.T) {
+	h := newCorruptingHarness(t, 0.03)
+	c := h.collector("")
+	h.sync(c)
+	if h.fake.corrupted == 0 {
+		t.Fatal("no answer was cut off; the test proves nothing")
+	}
+	checkManyIncidents(t, h.snapshot(c))
+}
+
+func TestAnInterruptedFirstSyncResumesWhereItStopped(t *testing.T) {
+	h := newCorruptingHarness(t, 0.05)
+	h.maxRetries = upstream.NoRetries
+	c := h.collector("")
+	failures := 0
+	for ; failures < 50; failures++ {
+		if err := c.Sync(context.Background()); err == nil {
+			break
+		} else if collectors.Reason(err) != collectors.ReasonDecode {
+			t.Fatalf("Sync: %v, want only decode errors", err)
+		}
+		h.now = h.now.Add(time.Minute)
+	}
+	if failures == 0 || failures == 50 {
+		t.Fatalf("%d failed syncs; want some, then success", failures)
+	}
+	restarts := 0
+	for _, q := range h.fake.listings {
+		if strings.Contains(q, "labels=incident") && !strings.Contains(q, "since=") && strings.Contains(q, "&page=1&") {
+			restarts++
+		}
+	}
+	// Without progress kept per page, every failure would list from the
+	// first page again.
+	if restarts != 1 {
+		t.Errorf("the full listing started from its first page %d times in %d syncs, want once", restarts, failures+1)
+	}
+	checkManyIncidents(t, h.snapshot(c))
+
+	// The resumed listing is a complete one: the next refresh is one
+	// conditional request.
+	h.fake.corrupt = nil
+	h.fake.resetCounts()
+	h.now = h.now.Add(time.Minute)
+	h.sync(c)
+	if _, total, notModified := h.fake.counts(); total != 1 || notModified != 1 {
+		t.Errorf("refresh after the resumed sync made %d requests (%d answered 304), want one 304", total, notModified)
+	}
+	checkManyIncidents(t, h.snapshot(c))
+}
+
+func TestAnInterruptedFullResyncResumesAndStillDeletesWhatIsGone(t *testing.T) {
+	h := newCorruptingHarness(t, 0)
+	c := h.collector("")
+	h.sync(c)
+
+	// #3 (on the first page) and #150 (on a later one) are deleted; the
+	// daily full reconciliation then fails on its fifth page.
+	h.fake.remove("acme/search", 3)
+	h.fake.remove("acme/search", 150)
+	h.now = testNow.Add(25 * time.Hour)
+	h.fake.setNow(h.now)
+	h.fake.fail(failure{path: "/repos/acme/search/issues", query: "&page=5&", status: 502, times: 3,
+		body: `{"message":"Server Error"}`})
+	if err := c.Sync(context.Background()); collectors.Reason(err) != collectors.ReasonServer {
+		t.Fatalf("Sync = %v, want a server_error", err)
+	}
+	h.fake.resetCounts()
+	h.fake.listings = nil
+	h.now = h.now.Add(time.Minute)
+	h.sync(c)
+
+	for _, q := range h.fake.listings {
+		if !strings.Contains(q, "since=") {
+			t.Errorf("the resumed reconciliation listed %s, from the start again", q)
+		}
+	}
+	got, _, _ := h.fake.counts()
+	for path, n := range got {
+		if path != "/repos/acme/search/issues" && path != "/repos/acme/search/issues/3" && path != "/repos/acme/search/issues/150" {
+			t.Errorf("%d requests for %s; only the two unlisted issues should be checked one by one", n, path)
+		}
+	}
+	if got["/repos/acme/search/issues/3"] != 1 || got["/repos/acme/search/issues/150"] != 1 {
+		t.Errorf("requests %v, want #3 and #150 checked once each", got)
+	}
+	// 90d holds all 200 opened, less the two deleted.
+	opened := gaugeValues(h.snapshot(c), "sre_incidents_opened_in_window", "severity", "service", "team", "window")
+	if opened["sev2/search/search/90d"] != 198 {
+		t.Errorf("sre_incidents_opened_in_window 90d = %v, want 198", opened["sev2/search/search/90d"])
+	}
+	var seen int
+	if err := h.st.View(c.deps.StoreKey(), func(tx *store.Tx) error {
+		seen = tx.CountRecords(fullSeenKind)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if seen != 0 {
+		t.Errorf("%d records of the finished listing are left in the store", seen)
+	}
 }
