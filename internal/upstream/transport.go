@@ -363,11 +363,12 @@ func malformedJSON(req *http.Request, resp *http.Response, secrets []string) *Er
 		return nil
 	}
 	body := resp.Body.(*bufferedBody).data
-	var raw json.RawMessage
-	err := json.Unmarshal(body, &raw)
-	if err == nil {
+	if json.Valid(body) {
 		return nil
 	}
+	// Only a broken body pays for decoding, to say where it breaks.
+	var raw json.RawMessage
+	err := json.Unmarshal(body, &raw)
 	what := "is not JSON"
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) && syntax.Offset >= int64(len(bytes.TrimRight(body, " \t\r\n"))) {
