@@ -355,8 +355,9 @@ func remember(cache ETagCache, key string, resp *http.Response) {
 }
 
 // malformedJSON checks a 200 whose body is JSON, by its Content-Type or
-// because the request accepts nothing else: an empty, cut-off or non-JSON
-// body gives a retryable decode *Error. Other bodies (CSV) pass unchecked.
+// because the request asks for JSON and for nothing an HTML page could be:
+// an empty, cut-off or non-JSON body gives a retryable decode *Error.
+// Other bodies (CSV) pass unchecked.
 func malformedJSON(req *http.Request, resp *http.Response, secrets []string) *Error {
 	if resp.StatusCode != http.StatusOK || req.Method == http.MethodHead ||
 		!(isJSONType(resp.Header.Get("Content-Type")) || acceptsOnlyJSON(req.Header.Get("Accept"))) {
