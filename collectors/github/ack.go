@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ func (c *Collector) firstLabeled(ctx context.Context, repo repository, number in
 	for {
 		events, resp, err := c.client.Issues.ListIssueEvents(ctx, repo.Owner, repo.Name, number, opts)
 		if err != nil {
-			return time.Time{}, classify(fmt.Sprintf("issue #%d: events page %d", number, opts.Page), err, resp)
+			return time.Time{}, ackLookupError(fmt.Sprintf("issue #%d: events page %d", number, opts.Page), "events", err, resp)
 		}
 		// Events come oldest first.
 		for _, e := range events {
@@ -53,7 +54,7 @@ func (c *Collector) firstResponder(ctx context.Context, repo repository, number 
 	for {
 		comments, resp, err := c.client.Issues.ListComments(ctx, repo.Owner, repo.Name, number, opts)
 		if err != nil {
-			return time.Time{}, classify(fmt.Sprintf("issue #%d: comments page %d", number, opts.Page), err, resp)
+			return time.Time{}, ackLookupError(fmt.Sprintf("issue #%d: comments page %d", number, opts.Page), "comments", err, resp)
 		}
 		// Comments of one issue come oldest first.
 		for _, cm := range comments {
@@ -68,4 +69,28 @@ func (c *Collector) firstResponder(ctx context.Context, repo repository, number 
 		}
 		opts.Page = resp.NextPage
 	}
+}
+
+// missingHistoryError is an acknowledge look-up that found the issue's
+// events or comments gone (404 Not Found, 410 Gone): the issue was deleted
+// or transferred after it was listed, or its history is hidden. It concerns
+// that one issue, not the refresh.
+type missingHistoryError struct {
+	err error
+	// note is the short reason for the landing page.
+	note string
+}
+
+func (e *missingHistoryError) Error() string { return e.err.Error() }
+func (e *missingHistoryError) Unwrap() error { return e.err }
+
+// ackLookupError classifies a failed events or comments request; a 404 or
+// 410 becomes a *missingHistoryError.
+func ackLookupError(what, resource string, err error, resp *gh.Response) error {
+	classified := classify(what, err, resp)
+	if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone) {
+		return &missingHistoryError{err: classified,
+			note: fmt.Sprintf("its %s answered %d %s", resource, resp.StatusCode, http.StatusText(resp.StatusCode))}
+	}
+	return classified
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -44,6 +45,13 @@ type fakeGitHub struct {
 	exhaustReset time.Time
 	// listCache keeps filtered, sorted listings (the benchmark's 100k issues).
 	listCache map[string][]map[string]any
+	// listings records the query of every issue listing request.
+	listings []string
+	// corrupt, when set, cuts off about corruptRate of the answers (as
+	// a failure with cut does); corrupted counts the 200s it cut.
+	corrupt     *rand.Rand
+	corruptRate float64
+	corrupted   int
 }
 
 type fakeRepo struct {
@@ -62,6 +70,9 @@ type failure struct {
 	body   string
 	times  int
 	used   int
+	// cut sends the real answer, ETag included, with its body cut in
+	// half, as a proxy that drops the connection leaves it; a 304 passes.
+	cut bool
 }
 
 func newFakeGitHub(t testing.TB, token, prefix string, now time.Time) *fakeGitHub {
@@ -196,10 +207,18 @@ func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}`)
 		return
 	}
+	if f.corrupt != nil && f.corrupt.Float64() < f.corruptRate {
+		f.cutAnswer(w, r)
+		return
+	}
 	for i := range f.failures {
 		fl := &f.failures[i]
 		if (fl.times == 0 || fl.used < fl.times) && strings.Contains(r.URL.Path, fl.path) && strings.Contains(r.URL.RawQuery, fl.query) {
 			fl.used++
+			if fl.cut {
+				f.cutAnswer(w, r)
+				return
+			}
 			for k, v := range fl.header {
 				h.Set(k, v)
 			}
@@ -208,6 +227,33 @@ func (f *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	f.answer(w, r)
+}
+
+// cutAnswer sends the real answer, headers and ETag included, with its
+// body cut in half when it is a 200; f.mu is held.
+func (f *fakeGitHub) cutAnswer(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	rec := httptest.NewRecorder()
+	for k, vs := range h {
+		rec.Header()[k] = vs
+	}
+	f.answer(rec, r)
+	for k, vs := range rec.Header() {
+		h[k] = vs
+	}
+	body := rec.Body.Bytes()
+	if rec.Code == http.StatusOK {
+		f.corrupted++
+		body = body[:len(body)/2]
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(body)
+}
+
+// answer serves the fake's data; f.mu is held.
+func (f *fakeGitHub) answer(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
 	path, ok := strings.CutPrefix(r.URL.Path, f.prefix)
 	if !ok {
 		f.notFound(w)
@@ -259,6 +305,7 @@ func (f *fakeGitHub) list(w http.ResponseWriter, r *http.Request, name string) {
 		return
 	}
 	q := r.URL.Query()
+	f.listings = append(f.listings, r.URL.RawQuery)
 	if q.Get("state") != "all" || q.Get("sort") != "updated" || q.Get("direction") != "asc" {
 		f.t.Errorf("listing %s with unexpected query %s", name, r.URL.RawQuery)
 	}

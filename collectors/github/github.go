@@ -43,6 +43,12 @@ const (
 	defaultFullResyncInterval = 24 * time.Hour
 )
 
+// Values of missing_ack_history.
+const (
+	missingAckSkip = "skip"
+	missingAckFail = "fail"
+)
+
 func init() {
 	collectors.Register(collectors.Kind{
 		Name:             source,
@@ -65,8 +71,12 @@ type Settings struct {
 	TeamLabelPrefix     string            `yaml:"team_label_prefix"`
 	AcknowledgedLabel   string            `yaml:"acknowledged_label"`
 	PostmortemLabel     string            `yaml:"postmortem_label"`
-	PageSize            int               `yaml:"page_size"`
-	FullResyncInterval  config.Duration   `yaml:"full_resync_interval"`
+	// MissingAckHistory is what a 404 or 410 on one issue's events or
+	// comments does: skip (default) leaves that issue unacknowledged and
+	// notes it; fail fails the refresh.
+	MissingAckHistory  string          `yaml:"missing_ack_history"`
+	PageSize           int             `yaml:"page_size"`
+	FullResyncInterval config.Duration `yaml:"full_resync_interval"`
 }
 
 // repository is one configured owner/name.
@@ -167,6 +177,13 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 		severityMap[strings.ToLower(strings.TrimSpace(k))] = v
 	}
 	cfg.SeverityMap = severityMap
+	switch cfg.MissingAckHistory {
+	case "":
+		cfg.MissingAckHistory = missingAckSkip
+	case missingAckSkip, missingAckFail:
+	default:
+		return nil, deps.Errorf("missing_ack_history", "%q is not %s or %s", cfg.MissingAckHistory, missingAckSkip, missingAckFail)
+	}
 	switch {
 	case cfg.PageSize == 0:
 		cfg.PageSize = defaultPageSize
@@ -238,28 +255,39 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 // maxNotes bounds the landing-page list; the rest is summarised.
 const maxNotes = 20
 
-// Notes lists the issues that were skipped because their timeline is impossible.
+// Notes lists the issues that were skipped because their timeline is
+// impossible, and those whose acknowledge time is unknown because GitHub
+// no longer had their events or comments.
 func (c *Collector) Notes() []string {
 	var notes []string
 	total := 0
 	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
-		return tx.ForEachRecord(skippedKind, func(id string, data []byte) error {
-			total++
-			if len(notes) < maxNotes {
-				var why string
-				if err := json.Unmarshal(data, &why); err != nil {
-					why = string(data)
+		for _, kind := range []struct{ name, format string }{
+			{skippedKind, "issue %s skipped: %s"},
+			{ackMissingKind, "issue %s: acknowledge time unknown: %s"},
+		} {
+			err := tx.ForEachRecord(kind.name, func(id string, data []byte) error {
+				total++
+				if len(notes) < maxNotes {
+					var why string
+					if err := json.Unmarshal(data, &why); err != nil {
+						why = string(data)
+					}
+					notes = append(notes, fmt.Sprintf(kind.format, id, why))
 				}
-				notes = append(notes, fmt.Sprintf("issue %s skipped: %s", id, why))
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return []string{err.Error()}
 	}
 	if total > len(notes) {
-		notes = append(notes, fmt.Sprintf("... and %d more skipped issues", total-len(notes)))
+		notes = append(notes, fmt.Sprintf("... and %d more issues", total-len(notes)))
 	}
 	return notes
 }

@@ -44,6 +44,8 @@ type harness struct {
 
 	mu     sync.Mutex
 	sleeps []time.Duration
+	// maxRetries, when not 0, replaces the 2 retries of the tests.
+	maxRetries int
 }
 
 func newHarness(t *testing.T, prefix string, repos ...string) *harness {
@@ -128,6 +130,9 @@ func (h *harness) collector(extra string) *Collector {
 	deps := testDeps(h.t, h.st, h.settings+extra, func() time.Time { return h.now })
 	c, err := newCollector(deps, func(o *upstream.Options) {
 		o.MaxRetries = 2
+		if h.maxRetries != 0 {
+			o.MaxRetries = h.maxRetries
+		}
 		o.Sleep = func(ctx context.Context, d time.Duration) error {
 			h.mu.Lock()
 			h.sleeps = append(h.sleeps, d)
@@ -470,9 +475,10 @@ func TestRestartResumesFromThePersistedCursor(t *testing.T) {
 	got, _, _ := h.fake.counts()
 	// acme/payments had completed: its last page is asked for again (200
 	// without the cache, same content) and nothing else. acme/checkout
-	// starts its full listing again, but issue #10 is stored with its ack
-	// time, so no events request is repeated.
-	want := map[string]int{"/repos/acme/payments/issues": 1, "/repos/acme/checkout/issues": 2}
+	// resumes its full listing since the last stored page (#10 again, as
+	// since is inclusive, and #12: one page), and issue #10 is stored with
+	// its ack time, so no events request is repeated.
+	want := map[string]int{"/repos/acme/payments/issues": 1, "/repos/acme/checkout/issues": 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("requests after restart:\n got %v\nwant %v", got, want)
 	}
@@ -805,6 +811,8 @@ func TestSettingsErrors(t *testing.T) {
 			`sre.yml:7: collectors[0].base_url: "ghe.example.com" is not an http(s) URL such as https://ghe.example.com/api/v3/`},
 		{"unknown keys are refused", "token: ${GITHUB_TOKEN}\nrepositories: [a/b]\nlabel: [incident]\n",
 			`sre.yml:3: collectors[0]: unknown field "label" (did you mean "labels"?)`},
+		{"missing_ack_history is skip or fail", "token: ${GITHUB_TOKEN}\nrepositories: [a/b]\nmissing_ack_history: ignore\n",
+			`sre.yml:7: collectors[0].missing_ack_history: "ignore" is not skip or fail`},
 		{"full_resync_interval has a floor", "token: ${GITHUB_TOKEN}\nrepositories: [a/b]\nfull_resync_interval: 10s\n",
 			"sre.yml:7: collectors[0].full_resync_interval: 10s is shorter than 1m"},
 		{"every mistake is reported at once, severity_map keys in order", "repositories: [acme, a/b, A/B]\nseverity_map: {zz: urgent, aa: high}\npage_size: 500\nbase_url: ghe.example.com\n",

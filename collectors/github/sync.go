@@ -24,9 +24,11 @@ import (
 
 // Store names.
 const (
-	skippedKind     = "github_skipped" // issue ID -> why it was skipped
-	reposCursor     = "repositories"   // the configured repositories at the last sync
-	repoCursorStart = "repo:"          // + repository key -> listState
+	skippedKind     = "github_skipped"     // issue ID -> why it was skipped
+	ackMissingKind  = "github_ack_missing" // issue ID -> why its acknowledge time is unknown
+	fullSeenKind    = "github_full_seen"   // repository key#attempt/page -> issue numbers a full listing under way saw
+	reposCursor     = "repositories"       // the configured repositories at the last sync
+	repoCursorStart = "repo:"              // + repository key -> listState
 )
 
 // listState is the sync position of one repository, saved in the same
@@ -61,6 +63,13 @@ type listState struct {
 	// Started is the settings fingerprint of a full sync under way, so that
 	// one interrupted and resumed under other settings re-reads everything.
 	Started string `json:"started,omitempty"`
+	// FullCursor is the largest updated_at the full listing under way has
+	// stored, and FullAttempt counts its attempts. An interrupted full sync
+	// resumes by listing since FullCursor, with the issue numbers earlier
+	// attempts saw kept as records (fullSeenKind), instead of listing every
+	// page again.
+	FullCursor  time.Time `json:"full_cursor,omitzero"`
+	FullAttempt int       `json:"full_attempt,omitempty"`
 }
 
 func (c *Collector) log() *slog.Logger {
@@ -128,18 +137,20 @@ func (c *Collector) pruneUnconfigured() error {
 				}
 			}
 		}
-		var stale []string
-		if err := tx.ForEachRecord(skippedKind, func(id string, _ []byte) error {
-			if !keep[repoOf(id)] {
-				stale = append(stale, id)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		for _, id := range stale {
-			if err := tx.DeleteRecord(skippedKind, id); err != nil {
+		for _, kind := range []string{skippedKind, ackMissingKind, fullSeenKind} {
+			var stale []string
+			if err := tx.ForEachRecord(kind, func(id string, _ []byte) error {
+				if !keep[repoOf(id)] {
+					stale = append(stale, id)
+				}
+				return nil
+			}); err != nil {
 				return err
+			}
+			for _, id := range stale {
+				if err := tx.DeleteRecord(kind, id); err != nil {
+					return err
+				}
 			}
 		}
 		data, _ := json.Marshal(configured)
@@ -262,6 +273,21 @@ func (c *Collector) incrementalSync(ctx context.Context, repo repository, st lis
 func (c *Collector) fullSync(ctx context.Context, repo repository, st listState, now time.Time) error {
 	remap := (st.Mapping != "" && st.Mapping != c.mapping) || (st.Started != "" && st.Started != c.mapping)
 	l := &listing{repo: repo, filtered: true, full: true, remap: remap, seen: map[int]bool{}}
+	if st.Started == c.mapping && !st.FullCursor.IsZero() {
+		// An earlier attempt stored part of this listing: go on from there.
+		// Issues that changed since moved past FullCursor and come again.
+		if err := c.loadSeen(repo, l.seen); err != nil {
+			return err
+		}
+		l.since = st.FullCursor
+		c.log().Info("resuming an interrupted full sync", "repository", repo.String(), "since", l.since, "issues_seen", len(l.seen))
+	} else {
+		st.FullCursor = time.Time{}
+		if err := c.update(func(tx *store.Tx) error { return clearSeen(tx, repo) }); err != nil {
+			return err
+		}
+	}
+	st.FullAttempt++
 	lastPage, fp, err := c.list(ctx, l, &st)
 	if err != nil {
 		return err
@@ -307,19 +333,20 @@ func (c *Collector) fullSync(ctx context.Context, repo repository, st listState,
 			st.Cursor = floor
 		}
 	}
-	st.Since, st.Filtered, st.LastPage, st.Fingerprint, st.Complete = time.Time{}, true, lastPage, fp, true
+	st.Since, st.Filtered, st.LastPage, st.Fingerprint, st.Complete = l.since, true, lastPage, fp, true
 	st.FullSyncAt, st.Mapping, st.Started = now, c.mapping, ""
+	st.FullCursor, st.FullAttempt = time.Time{}, 0
 	if len(gone) > 0 {
 		c.log().Info("incidents no longer listed", "repository", repo.String(), "count", len(gone))
 	}
 	return c.update(func(tx *store.Tx) error {
 		for _, id := range gone {
-			if err := incident.Delete(tx, id); err != nil {
+			if err := forget(tx, id); err != nil {
 				return err
 			}
-			if err := tx.DeleteRecord(skippedKind, id); err != nil {
-				return err
-			}
+		}
+		if err := clearSeen(tx, repo); err != nil {
+			return err
 		}
 		return saveState(tx, repo, st)
 	})
@@ -358,6 +385,8 @@ type listing struct {
 	seen map[int]bool
 	// firstDate is the server's Date header on the first page.
 	firstDate time.Time
+	// pages counts the pages stored (full sync), naming their seen records.
+	pages int
 }
 
 // list reads every page, storing each with the cursor in one transaction,
@@ -407,13 +436,22 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 		return collectors.WithReason(collectors.ReasonStore, err)
 	}
 	var (
-		puts   []incident.Incident
-		drop   []string
-		cursor = st.Cursor
+		puts     []incident.Incident
+		drop     []string
+		pageSeen []int
+		pageMax  time.Time
+		cursor   = st.Cursor
+		// ackNotes holds, per incident whose acknowledge time was looked
+		// up, why it is unknown ("" when the look-up worked).
+		ackNotes = map[string]string{}
 	)
 	for _, is := range issues {
-		if u := is.GetUpdatedAt().Time.UTC(); u.After(cursor) {
+		u := is.GetUpdatedAt().Time.UTC()
+		if u.After(cursor) {
 			cursor = u
+		}
+		if u.After(pageMax) {
+			pageMax = u
 		}
 		if is.IsPullRequest() {
 			continue // the issues endpoint also returns pull requests
@@ -426,6 +464,7 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 		}
 		if l.seen != nil {
 			l.seen[is.GetNumber()] = true
+			pageSeen = append(pageSeen, is.GetNumber())
 		}
 		inc := c.toIncident(l.repo, is, names)
 		old, had := stored[id]
@@ -436,8 +475,17 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 			// Unchanged and not acknowledged when last seen.
 		default:
 			ack, err := c.acknowledgedAt(ctx, l.repo, is, names)
-			if err != nil {
+			var missing *missingHistoryError
+			switch {
+			case errors.As(err, &missing) && c.cfg.MissingAckHistory == missingAckSkip:
+				// One issue's history is gone: it counts, unacknowledged,
+				// rather than failing the refresh for every other issue.
+				c.log().Warn("acknowledge time unknown", "issue", id, "err", err)
+				ackNotes[id] = missing.note
+			case err != nil:
 				return err
+			default:
+				ackNotes[id] = ""
 			}
 			// A first response after the incident was closed is not an
 			// acknowledgement of it.
@@ -451,15 +499,19 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 	next.Cursor, next.Complete = cursor, false
 	if l.full {
 		next.Started = c.mapping
+		if pageMax.After(next.FullCursor) {
+			next.FullCursor = pageMax
+		}
+		l.pages++
 	}
 	err = c.update(func(tx *store.Tx) error {
 		for _, inc := range puts {
 			if err := inc.Validate(); err != nil {
 				c.log().Warn("skipping issue", "issue", inc.ID, "err", err)
-				if _, err := tx.PutRecord(skippedKind, inc.ID, err.Error()); err != nil {
+				if err := forget(tx, inc.ID); err != nil {
 					return err
 				}
-				if err := incident.Delete(tx, inc.ID); err != nil {
+				if _, err := tx.PutRecord(skippedKind, inc.ID, err.Error()); err != nil {
 					return err
 				}
 				continue
@@ -470,15 +522,23 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 			if err := tx.DeleteRecord(skippedKind, inc.ID); err != nil {
 				return err
 			}
+			if note, looked := ackNotes[inc.ID]; looked {
+				if err := setAckNote(tx, inc.ID, note); err != nil {
+					return err
+				}
+			}
 		}
 		for _, id := range drop {
 			if _, had := stored[id]; had {
 				c.log().Info("issue no longer carries the incident labels", "issue", id)
 			}
-			if err := incident.Delete(tx, id); err != nil {
+			if err := forget(tx, id); err != nil {
 				return err
 			}
-			if err := tx.DeleteRecord(skippedKind, id); err != nil {
+		}
+		if len(pageSeen) > 0 {
+			id := fmt.Sprintf("%s#%d/%d", l.repo.key, next.FullAttempt, l.pages)
+			if _, err := tx.PutRecord(fullSeenKind, id, pageSeen); err != nil {
 				return err
 			}
 		}
@@ -489,6 +549,70 @@ func (c *Collector) storePage(ctx context.Context, l *listing, issues []*gh.Issu
 	}
 	*st = next
 	return nil
+}
+
+// loadSeen adds to seen the issue numbers that earlier attempts of the
+// full listing of repo stored.
+func (c *Collector) loadSeen(repo repository, seen map[int]bool) error {
+	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
+		return tx.ForEachRecord(fullSeenKind, func(id string, data []byte) error {
+			if repoOf(id) != repo.key {
+				return nil
+			}
+			var numbers []int
+			if err := json.Unmarshal(data, &numbers); err != nil {
+				return fmt.Errorf("record %s %s: %w", fullSeenKind, id, err)
+			}
+			for _, n := range numbers {
+				seen[n] = true
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return collectors.WithReason(collectors.ReasonStore, err)
+	}
+	return nil
+}
+
+// clearSeen forgets what earlier attempts of a full listing of repo saw.
+func clearSeen(tx *store.Tx, repo repository) error {
+	var ids []string
+	if err := tx.ForEachRecord(fullSeenKind, func(id string, _ []byte) error {
+		if repoOf(id) == repo.key {
+			ids = append(ids, id)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := tx.DeleteRecord(fullSeenKind, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forget deletes an incident and every note about it.
+func forget(tx *store.Tx, id string) error {
+	if err := incident.Delete(tx, id); err != nil {
+		return err
+	}
+	if err := tx.DeleteRecord(skippedKind, id); err != nil {
+		return err
+	}
+	return tx.DeleteRecord(ackMissingKind, id)
+}
+
+// setAckNote records why an incident's acknowledge time is unknown, or
+// clears the note when note is empty (the look-up worked).
+func setAckNote(tx *store.Tx, id, note string) error {
+	if note == "" {
+		return tx.DeleteRecord(ackMissingKind, id)
+	}
+	_, err := tx.PutRecord(ackMissingKind, id, note)
+	return err
 }
 
 // fingerprint identifies a page by its issues' numbers and update times.

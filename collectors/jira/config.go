@@ -41,6 +41,7 @@ type Settings struct {
 	ServiceField       string            `yaml:"service_field"`
 	ServiceLabelPrefix string            `yaml:"service_label_prefix"`
 	TeamField          string            `yaml:"team_field"`
+	TeamLabelPrefix    string            `yaml:"team_label_prefix"`
 	AcknowledgedStatus string            `yaml:"acknowledged_status"`
 	AcknowledgedField  string            `yaml:"acknowledged_field"`
 	Postmortem         *Postmortem       `yaml:"postmortem"`
@@ -177,8 +178,14 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 	if s.ServiceLabelPrefix != "" && s.ServiceField != "labels" {
 		fail(deps.Errorf("service_label_prefix", "only used with service_field: labels"))
 	}
-	if s.TeamField != "" && !customField.MatchString(s.TeamField) {
-		fail(deps.Errorf("team_field", "%s is not a custom field id such as customfield_10001", mask.Quote(s.TeamField)))
+	if s.TeamField != "" && s.TeamField != "labels" && !customField.MatchString(s.TeamField) {
+		fail(deps.Errorf("team_field", "%s is not labels or a custom field id such as customfield_10001", mask.Quote(s.TeamField)))
+	}
+	if s.TeamLabelPrefix != "" && s.TeamField != "labels" {
+		fail(deps.Errorf("team_label_prefix", "only used with team_field: labels"))
+	}
+	if s.TeamField == "labels" && s.ServiceField == "labels" && s.TeamLabelPrefix == s.ServiceLabelPrefix {
+		fail(deps.Errorf("team_label_prefix", "must differ from service_label_prefix when both come from labels (such as team- and service-)"))
 	}
 	if s.AcknowledgedStatus != "" && s.AcknowledgedField != "" {
 		fail(deps.Errorf("acknowledged_status", "set either acknowledged_status or acknowledged_field, not both"))
@@ -215,7 +222,7 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 // fields is the list of issue fields a search asks for.
 func (s *settings) fields() []string {
 	f := []string{"created", "updated", "resolutiondate", s.SeverityField, s.ServiceField}
-	if s.TeamField != "" {
+	if s.TeamField != "" && s.TeamField != s.ServiceField {
 		f = append(f, s.TeamField)
 	}
 	if s.AcknowledgedField != "" {
@@ -252,9 +259,12 @@ func (s *settings) fingerprint() string {
 		AckStatus, AckField             string
 		SeverityMap                     map[string]string
 		Postmortem                      *Postmortem
+		// Left out when empty, so configurations from before it existed
+		// keep their fingerprint and are not re-read from scratch.
+		TeamPrefix string `json:",omitempty"`
 	}{s.base.String(), s.Deployment, s.JQL, s.location.String(),
 		s.SeverityField, s.ServiceField, s.ServiceLabelPrefix, s.TeamField,
-		s.AcknowledgedStatus, s.AcknowledgedField, s.SeverityMap, s.Postmortem})
+		s.AcknowledgedStatus, s.AcknowledgedField, s.SeverityMap, s.Postmortem, s.TeamLabelPrefix})
 	return shortHash(data)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -46,6 +47,11 @@ type fakeJira struct {
 	pagesLeft *int
 	// truncateDC cuts Data Center's embedded changelogs like Cloud's.
 	truncateDC bool
+	// corrupt, when set, cuts off or replaces with a proxy's HTML page the
+	// body of about corruptRate of the 200 answers; corrupted counts them.
+	corrupt     *rand.Rand
+	corruptRate float64
+	corrupted   int
 	// duplicate appends issues to page n of the next searches.
 	duplicate map[int][]string
 	requests  []fakeRequest
@@ -155,6 +161,31 @@ func (f *fakeJira) searchRequests() []fakeRequest {
 func (f *fakeJira) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.corrupt != nil && f.corrupt.Float64() < f.corruptRate {
+		rec := httptest.NewRecorder()
+		f.answer(rec, r)
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		body := rec.Body.Bytes()
+		if rec.Code == http.StatusOK {
+			f.corrupted++
+			if f.corrupt.IntN(2) == 0 {
+				body = body[:f.corrupt.IntN(len(body))] // the connection's end, as a proxy cut it
+			} else {
+				w.Header().Set("Content-Type", "text/html")
+				body = []byte("<html><body><h1>502 Bad Gateway</h1></body></html>")
+			}
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+		return
+	}
+	f.answer(w, r)
+}
+
+// answer is serve without the corruption; f.mu is held.
+func (f *fakeJira) answer(w http.ResponseWriter, r *http.Request) {
 	q := map[string]string{}
 	for k, v := range r.URL.Query() {
 		q[k] = v[0]

@@ -29,7 +29,7 @@ const testCatalog = `
 catalog:
   teams:
     - name: team-pay
-      aliases: ["jira:Payments Team"]
+      aliases: ["jira:Payments Team", "jira:payments"]
     - name: team-shop
   services:
     - name: payments
@@ -80,6 +80,8 @@ type harness struct {
 	mu        sync.Mutex
 	extra     string
 	deploy    string
+	// maxRetries, when not 0, replaces the HTTP layer's retry count.
+	maxRetries int
 }
 
 func newHarness(t *testing.T, deployment, settings string) *harness {
@@ -143,6 +145,9 @@ func buildRaw(h *harness, collectorsYAML string) (*Collector, error) {
 			h.httpClock = h.httpClock.Add(d)
 			h.mu.Unlock()
 			return ctx.Err()
+		}
+		if h.maxRetries != 0 {
+			o.MaxRetries = h.maxRetries
 		}
 	})
 }

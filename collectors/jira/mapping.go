@@ -42,22 +42,10 @@ func (s *settings) mapIssue(cat *catalog.Catalog, is issue, histories []history)
 
 	inc.Severity = incident.NormaliseSeverity(first(names(is.Fields[s.SeverityField])), s.SeverityMap)
 
-	service := ""
-	switch s.ServiceField {
-	case "labels":
-		for _, l := range names(is.Fields["labels"]) {
-			if rest, ok := strings.CutPrefix(l, s.ServiceLabelPrefix); ok && rest != "" {
-				service = rest
-				break
-			}
-		}
-	default:
-		service = first(names(is.Fields[s.ServiceField]))
-	}
-	inc.Service = cat.Service(source, service)
-	// An empty team field falls back to the service's owner, as when no
-	// team field is configured.
-	if team := first(names(is.Fields[s.TeamField])); s.TeamField != "" && team != "" {
+	inc.Service = cat.Service(source, fieldValue(is, s.ServiceField, s.ServiceLabelPrefix))
+	// An empty team field (or no team label) falls back to the service's
+	// owner, as when no team field is configured.
+	if team := fieldValue(is, s.TeamField, s.TeamLabelPrefix); s.TeamField != "" && team != "" {
 		inc.Team = cat.Team(source, team)
 	} else {
 		inc.Team = cat.Owner(inc.Service)
@@ -250,6 +238,20 @@ func names(raw json.RawMessage) []string {
 		}
 	}
 	return nil
+}
+
+// fieldValue reads the service or team: for "labels" the text after
+// prefix of the first label that has it, else the field's first value.
+func fieldValue(is issue, field, prefix string) string {
+	if field != "labels" {
+		return first(names(is.Fields[field]))
+	}
+	for _, l := range names(is.Fields["labels"]) {
+		if rest, ok := strings.CutPrefix(l, prefix); ok && rest != "" {
+			return rest
+		}
+	}
+	return ""
 }
 
 func first(v []string) string {

@@ -202,7 +202,7 @@ func TestFailedSyncKeepsTheLastGoodData(t *testing.T) {
 		msg    string
 	}{
 		{"a 503 on every attempt is a server error", fakeAnswer{status: 503, body: `{"errorMessages":["Service Unavailable"],"errors":{}}`}, true, collectors.ReasonServer, "Service Unavailable"},
-		{"truncated JSON is a decode error", fakeAnswer{status: 200, body: `{"issues":[{"key":"OPS-1","fields":{"created":"2024-`}, false, collectors.ReasonDecode, "unexpected EOF"},
+		{"truncated JSON on every attempt is a decode error", fakeAnswer{status: 200, body: `{"issues":[{"key":"OPS-1","fields":{"created":"2024-`}, true, collectors.ReasonDecode, "body is cut off (unexpected end of JSON input)"},
 		{"a 400 for bad JQL is a client error", fakeAnswer{status: 400, body: `{"errorMessages":["Field 'projct' does not exist or you do not have permission to view it."],"errors":{}}`}, false, collectors.ReasonClient, "Field 'projct' does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

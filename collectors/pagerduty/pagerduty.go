@@ -5,7 +5,6 @@
 package pagerduty
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -86,9 +85,6 @@ type Collector struct {
 	api  *pd.Client
 	log  *slog.Logger
 
-	// sleep waits between attempts at a body that did not decode.
-	sleep func(ctx context.Context, d time.Duration) error
-
 	mu sync.Mutex
 	// progress words how far a first sync in progress got.
 	progress string
@@ -139,22 +135,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	sleep := opts.Sleep
-	if sleep == nil {
-		sleep = sleepContext
-	}
-	return &Collector{deps: deps, cfg: cfg, api: api, sleep: sleep, log: logger.With("collector", deps.Name())}, nil
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return &Collector{deps: deps, cfg: cfg, api: api, log: logger.With("collector", deps.Name())}, nil
 }
 
 // normalise applies defaults and checks every setting, naming the field.

@@ -747,25 +747,12 @@ func (c *Collector) firstAck(ctx context.Context, id string) (time.Time, error) 
 	}
 }
 
-// decodeRetries is how many times a response whose body does not decode
-// (cut short or garbled on the way) is asked for again, like a 5xx.
-const decodeRetries = 3
-
-// call runs one go-pagerduty call, again after a body that did not decode,
-// and classifies its error with the HTTP exchange the recorder saw, so the
-// reason (rate_limited, server_error, decode, ...) is right and the token
-// never appears.
+// call runs one go-pagerduty call and classifies its error with the HTTP
+// exchange the recorder saw, so the reason (rate_limited, server_error,
+// decode, ...) is right and the token never appears. A cut-off or garbled
+// body is retried like a 5xx by the shared upstream transport.
 func (c *Collector) call(ctx context.Context, fn func(context.Context) error) error {
-	for attempt := 1; ; attempt++ {
-		err := c.callOnce(ctx, fn)
-		if err == nil || attempt > decodeRetries || collectors.Reason(err) != upstream.ReasonDecode {
-			return err
-		}
-		c.log.Debug("response did not decode; asking again", "attempt", attempt, "err", err)
-		if err := c.sleep(ctx, time.Duration(attempt)*time.Second); err != nil {
-			return err
-		}
-	}
+	return c.callOnce(ctx, fn)
 }
 
 func (c *Collector) callOnce(ctx context.Context, fn func(context.Context) error) error {

@@ -9,7 +9,7 @@ func TestLookupsMapEachSourcesNamesToOneCanonicalName(t *testing.T) {
 	c := &Catalog{
 		Teams: []Team{
 			{Name: "payments", Aliases: []string{"Payments Engineering", "jira:PAY", "slack:#payments-eng"}},
-			{Name: "checkout", Aliases: []string{"github:team:checkout"}},
+			{Name: "checkout", Aliases: []string{"github:checkout-squad"}},
 		},
 		Services: []Service{{Name: "checkout-api", Team: "checkout", Aliases: []string{"Checkout API", "pagerduty:PXYZ123"}}},
 	}
@@ -23,6 +23,7 @@ func TestLookupsMapEachSourcesNamesToOneCanonicalName(t *testing.T) {
 		{"a plain alias matches from any source", c.Team("csv", "payments engineering"), "payments"},
 		{"a source alias matches from its source", c.Team("jira", "PAY"), "payments"},
 		{"a source alias does not match from another source", c.Team("github", "PAY"), Unknown},
+		{"a GitHub alias matches the text after the team: label prefix", c.Team("github", "checkout-squad"), "checkout"},
 		{"a Slack channel matches with or without #", c.Team("slack", "payments-eng"), "payments"},
 		{"an unknown value becomes unknown, keeping cardinality bounded", c.Team("csv", "Marketing"), Unknown},
 		{"an empty value is unknown", c.Team("csv", ""), Unknown},

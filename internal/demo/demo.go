@@ -86,15 +86,41 @@ func render(end time.Time) (map[string][]byte, error) {
 		{"incidents.csv", incidentsTable},
 	}
 	out := make(map[string][]byte, len(Files))
+	used := usedValues{teams: map[string]bool{}, services: map[string]bool{}}
 	for _, t := range tables {
-		data, err := t.rows(o, c).csv()
+		tab := t.rows(o, c)
+		data, err := tab.csv()
 		if err != nil {
 			return nil, fmt.Errorf("demo: %s: %w", t.file, err)
 		}
 		out[t.file] = data
+		used.add(tab)
 	}
-	out["config.yml"] = configYAML(o)
+	out["config.yml"] = configYAML(o, used)
 	return out, nil
+}
+
+// usedValues are the team and service cells the tables hold, so the config
+// lists as aliases only names the data uses.
+type usedValues struct {
+	teams, services map[string]bool
+}
+
+func (u usedValues) add(t table) {
+	for i, h := range t.header {
+		var set map[string]bool
+		switch h {
+		case "team":
+			set = u.teams
+		case "service":
+			set = u.services
+		default:
+			continue
+		}
+		for _, row := range t.rows {
+			set[row[i]] = true
+		}
+	}
 }
 
 // table is one CSV file: a header and its rows.

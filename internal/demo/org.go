@@ -12,8 +12,6 @@ type team struct {
 	name    string
 	members int
 	display string
-	jira    string
-	slack   string
 	people  []string
 }
 
@@ -69,14 +67,14 @@ var lastNames = []string{
 func newOrg() *org {
 	o := &org{
 		teams: []*team{
-			{name: "payments", members: 9, display: "Payments Engineering", jira: "PAY", slack: "#payments-eng"},
-			{name: "checkout", members: 7, display: "Checkout Team", jira: "CHK", slack: "#checkout-eng"},
-			{name: "search", members: 6, display: "Search & Discovery", jira: "SRCH", slack: "#search"},
-			{name: "identity", members: 6, display: "Identity & Access", jira: "IAM", slack: "#identity"},
-			{name: "platform", members: 10, display: "Platform Engineering", jira: "PLAT", slack: "#platform"},
-			{name: "data", members: 8, display: "Data Engineering", jira: "DATA", slack: "#data-eng"},
-			{name: "mobile", members: 7, display: "Mobile Apps", jira: "MOB", slack: "#mobile"},
-			{name: "sre", members: 5, display: "Site Reliability", jira: "SRE", slack: "#sre-team"},
+			{name: "payments", members: 9, display: "Payments Engineering"},
+			{name: "checkout", members: 7, display: "Checkout Team"},
+			{name: "search", members: 6, display: "Search & Discovery"},
+			{name: "identity", members: 6, display: "Identity & Access"},
+			{name: "platform", members: 10, display: "Platform Engineering"},
+			{name: "data", members: 8, display: "Data Engineering"},
+			{name: "mobile", members: 7, display: "Mobile Apps"},
+			{name: "sre", members: 5, display: "Site Reliability"},
 		},
 		services: []service{
 			{"payments-api", "payments", "Payments API", 14},

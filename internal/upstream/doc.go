@@ -61,10 +61,18 @@
 //   - A wait that would outlast the context deadline (or Options.MaxWait)
 //     fails at once with an "rate_limited" *Error saying how long the wait
 //     would have been, instead of sleeping into a timeout.
+//   - A 200 whose body is JSON (by its Content-Type, or because the
+//     request's Accept asks for JSON and for no wildcard, text or HTML
+//     type) must parse: an empty, cut-off
+//     or non-JSON body (a proxy's HTML page) is retried like a 5xx, with the
+//     same backoff, and after the last attempt fails with a "decode" *Error
+//     that says how the body is broken. CSV and other bodies pass unchecked.
 //   - With ETags, 200 responses to GET with an ETag are cached (per URL and
-//     Accept header) and later requests send If-None-Match; a 304 comes back
-//     as a 200 with the cached body and the header "X-From-Cache: 1", which
-//     keeps go-github (that treats 304 as an error) working.
+//     Accept header) once they passed the check above, and later requests
+//     send If-None-Match; a 304 comes back as a 200 with the cached body and
+//     the header "X-From-Cache: 1", which keeps go-github (that treats 304
+//     as an error) working. Classify of a decode error drops the cached
+//     body, so a body the library could not decode is never replayed.
 //   - Response bodies are read in full (up to Options.BodyLimit, 64 MiB by
 //     default) before RoundTrip returns, so a slow or runaway upstream is
 //     caught by the attempt timeout and the limit, not by the decoder.

@@ -75,7 +75,9 @@ func newError(req *http.Request, secrets []string, reason string, status int, ca
 // and a redacted message naming the method and URL. resp may be nil (a
 // network error) and err may be nil (the caller checked the status itself).
 // For go-jira pass resp.Response, for go-github resp.Response. It returns
-// nil when err is nil and the status is below 400.
+// nil when err is nil and the status is below 400. A decode error also
+// drops the response from the ETag cache, so a body that did not decode is
+// never replayed by a 304.
 func Classify(err error, resp *http.Response) error {
 	if err == nil && (resp == nil || resp.StatusCode < 400) {
 		return nil
@@ -98,6 +100,7 @@ func Classify(err error, resp *http.Response) error {
 		if out.Status == 0 && resp != nil {
 			out.Status = resp.StatusCode
 		}
+		forgetUndecodable(&out, resp)
 		return &out
 	}
 
@@ -134,6 +137,7 @@ func Classify(err error, resp *http.Response) error {
 		detail = e.Method + " " + e.URL + ": " + detail
 	}
 	e.msg = detail
+	forgetUndecodable(e, resp)
 	return e
 }
 
@@ -259,14 +263,40 @@ func bodySnippet(resp *http.Response) string {
 	return s
 }
 
-type secretsKey struct{}
+type requestInfoKey struct{}
+
+// requestInfo is what the transport attaches to the request of every
+// response it returns, for Classify.
+type requestInfo struct {
+	secrets []string
+	// cache and cacheKey locate the ETag cache entry of a GET (nil cache
+	// when ETags are off).
+	cache    ETagCache
+	cacheKey string
+}
+
+func infoOf(req *http.Request) requestInfo {
+	if req == nil {
+		return requestInfo{}
+	}
+	info, _ := req.Context().Value(requestInfoKey{}).(requestInfo)
+	return info
+}
 
 // secretsOf returns the secrets the transport attached to a request it
 // handled, so Classify redacts them without being told.
 func secretsOf(req *http.Request) []string {
-	if req == nil {
-		return nil
+	return append([]string(nil), infoOf(req).secrets...)
+}
+
+// forgetUndecodable drops the cached copy of a response the caller could
+// not decode, so that a later 304 cannot replay it: a body is kept for
+// conditional requests only once it decoded.
+func forgetUndecodable(e *Error, resp *http.Response) {
+	if e.reason != ReasonDecode || resp == nil {
+		return
 	}
-	s, _ := req.Context().Value(secretsKey{}).([]string)
-	return append([]string(nil), s...)
+	if info := infoOf(resp.Request); info.cache != nil && info.cacheKey != "" {
+		info.cache.Delete(info.cacheKey)
+	}
 }

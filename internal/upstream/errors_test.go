@@ -86,8 +86,10 @@ func TestClassifyLetsSuccessesThrough(t *testing.T) {
 	}
 }
 
-func TestTruncatedJSONFromTheServerIsADecodeError(t *testing.T) {
-	srv := newScriptedServer(t, nil, respond(200, `{"total":2,"issues":[{"key":"OPS-1"},{"key":`, "Content-Type", "application/json"))
+func TestTruncatedJSONSeenByADecoderIsADecodeError(t *testing.T) {
+	// Served as text/plain to a client that accepts anything, the body is
+	// not checked by the transport; the caller's decoder finds it short.
+	srv := newScriptedServer(t, nil, respond(200, `{"total":2,"issues":[{"key":"OPS-1"},{"key":`, "Content-Type", "text/plain"))
 	resp, err := New(Options{}).HTTP().Get(srv.URL + "/rest/api/2/search")
 	if err != nil {
 		t.Fatal(err)

@@ -33,6 +33,8 @@ func (r CachedResponse) size() int {
 type ETagCache interface {
 	Get(key string) (CachedResponse, bool)
 	Put(key string, r CachedResponse)
+	// Delete forgets key (a body the caller could not decode).
+	Delete(key string)
 }
 
 // etagKey is the cache key of a GET: the same URL asked for in another
@@ -105,6 +107,17 @@ func (c *MemoryCache) Put(key string, r CachedResponse) {
 	}
 	c.entries[key] = c.order.PushFront(&memoryEntry{key: key, resp: r, size: size})
 	c.bytes += size
+}
+
+// Delete forgets the entry for key, if any.
+func (c *MemoryCache) Delete(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.entries[key]; ok {
+		c.bytes -= el.Value.(*memoryEntry).size
+		c.order.Remove(el)
+		delete(c.entries, key)
+	}
 }
 
 // Len is the number of cached responses.

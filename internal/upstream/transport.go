@@ -1,7 +1,9 @@
 package upstream
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,17 +24,6 @@ type transport struct {
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := t.c
 	ctx := req.Context()
-	// The response's request carries the secrets so that Classify can
-	// redact them from whatever the library makes of the response.
-	orig := req.WithContext(context.WithValue(ctx, secretsKey{}, c.opts.Secrets))
-	out := req.Clone(ctx)
-	if c.opts.Authorize != nil && sameSite(req) {
-		c.opts.Authorize(out)
-	}
-	if c.opts.UserAgent != "" {
-		out.Header.Set("User-Agent", c.opts.UserAgent)
-	}
-
 	var (
 		cacheKey   string
 		cached     CachedResponse
@@ -41,6 +32,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if c.opts.ETagCache != nil && req.Method == http.MethodGet &&
 		req.Header.Get("If-None-Match") == "" && req.Header.Get("Range") == "" {
 		cacheKey = etagKey(req)
+	}
+	// The response's request carries the secrets so that Classify can
+	// redact them from whatever the library makes of the response, and the
+	// cache entry, so that Classify can drop a body the library could not
+	// decode.
+	orig := req.WithContext(context.WithValue(ctx, requestInfoKey{}, requestInfo{
+		secrets: c.opts.Secrets, cache: c.opts.ETagCache, cacheKey: cacheKey,
+	}))
+	out := req.Clone(ctx)
+	if c.opts.Authorize != nil && sameSite(req) {
+		c.opts.Authorize(out)
+	}
+	if c.opts.UserAgent != "" {
+		out.Header.Set("User-Agent", c.opts.UserAgent)
+	}
+
+	if cacheKey != "" {
 		if cached, haveCached = c.opts.ETagCache.Get(cacheKey); haveCached {
 			out.Header.Set("If-None-Match", cached.ETag)
 		}
@@ -82,6 +90,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			resp = fromCache(resp, cached)
 			resp.Request = orig
 			return resp, nil
+		}
+		if err := malformedJSON(out, resp, c.opts.Secrets); err != nil {
+			// A cut-off or non-JSON 200 (a proxy's HTML page) is as
+			// transient as a 5xx: retry it, and never cache it, or every
+			// later 304 would replay the garbage.
+			if last {
+				return nil, err
+			}
+			delay := c.backoff(attempt)
+			if !t.fitsDeadline(ctx, delay) {
+				return nil, err
+			}
+			c.opts.Logger.Debug("retrying after a malformed body", "method", out.Method, "url", err.URL, "attempt", attempt+1, "wait", delay, "err", err)
+			if err := c.opts.Sleep(ctx, delay); err != nil {
+				return nil, contextError(ctx, out, c.opts.Secrets)
+			}
+			continue
 		}
 		if cacheKey != "" && resp.StatusCode == http.StatusOK {
 			remember(c.opts.ETagCache, cacheKey, resp)
@@ -327,6 +352,72 @@ func remember(cache ETagCache, key string, resp *http.Response) {
 		h.Del(k)
 	}
 	cache.Put(key, CachedResponse{ETag: etag, Header: h, Body: resp.Body.(*bufferedBody).data})
+}
+
+// malformedJSON checks a 200 whose body is JSON, by its Content-Type or
+// because the request asks for JSON and for nothing an HTML page could be:
+// an empty, cut-off or non-JSON body gives a retryable decode *Error.
+// Other bodies (CSV) pass unchecked.
+func malformedJSON(req *http.Request, resp *http.Response, secrets []string) *Error {
+	if resp.StatusCode != http.StatusOK || req.Method == http.MethodHead ||
+		!(isJSONType(resp.Header.Get("Content-Type")) || acceptsOnlyJSON(req.Header.Get("Accept"))) {
+		return nil
+	}
+	body := resp.Body.(*bufferedBody).data
+	if json.Valid(body) {
+		return nil
+	}
+	// Only a broken body pays for decoding, to say where it breaks.
+	var raw json.RawMessage
+	err := json.Unmarshal(body, &raw)
+	what := "is not JSON"
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) && syntax.Offset >= int64(len(bytes.TrimRight(body, " \t\r\n"))) {
+		what = "is cut off"
+	}
+	e := newError(req, secrets, ReasonDecode, resp.StatusCode, err, "%s: the %d-byte body %s (%v): %s",
+		resp.Status, len(body), what, err, snippet(body, 80))
+	e.retry = true
+	return e
+}
+
+// isJSONType tells whether a Content-Type is application/json or a
+// vendor type such as application/vnd.github+json.
+func isJSONType(contentType string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(contentType), ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// acceptsOnlyJSON tells whether an Accept header asks for JSON and for
+// nothing an HTML page or text could be: at least one JSON type, and no
+// wildcard, text or HTML type. go-github mixes +json types with preview
+// types such as application/vnd.github.squirrel-girl-preview.
+func acceptsOnlyJSON(accept string) bool {
+	wantsJSON := false
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, _ := strings.Cut(strings.ToLower(part), ";")
+		mt = strings.TrimSpace(mt)
+		switch {
+		case isJSONType(mt):
+			wantsJSON = true
+		case strings.Contains(mt, "*"), strings.HasPrefix(mt, "text/"), strings.Contains(mt, "html"):
+			return false
+		}
+	}
+	return wantsJSON
+}
+
+// snippet is the start of data on one line, for an error message.
+func snippet(data []byte, max int) string {
+	s := strings.Join(strings.Fields(string(data[:min(len(data), max)])), " ")
+	if len(data) > max {
+		s += " ..."
+	}
+	if s == "" {
+		return "(empty)"
+	}
+	return strconv.Quote(s)
 }
 
 var errBodyTooLarge = errors.New("response body too large")
