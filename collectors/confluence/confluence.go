@@ -53,6 +53,10 @@ const (
 // so an interrupted round keeps what it fetched.
 const analyticsBatch = 25
 
+// analyticsWorkers is how many pages' analytics are asked for at once; the
+// upstream layer backs off on 429 with Retry-After.
+const analyticsWorkers = 4
+
 // maxNotes bounds each kind of landing-page note.
 const maxNotes = 5
 
@@ -84,6 +88,9 @@ type Collector struct {
 	api         *api // nil with pages_csv
 	log         *slog.Logger
 	fingerprint string
+
+	// since measures how long a batch took (time.Since; replaced in tests).
+	since func(time.Time) time.Duration
 
 	mu    sync.Mutex
 	notes map[string][]string // what -> notes
@@ -145,6 +152,7 @@ func newCollector(deps collectors.Deps, tweak func(*upstream.Options)) (*Collect
 		s:           s,
 		log:         log.With("collector", deps.Name()),
 		fingerprint: s.fingerprint(),
+		since:       time.Since,
 		notes:       map[string][]string{},
 	}
 	if s.base != nil {
@@ -440,31 +448,64 @@ func (c *Collector) refreshAnalytics(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	var lastBatch time.Duration
 	for start := 0; start < len(todo); start += analyticsBatch {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < 2*lastBatch {
+			// Pause rather than run into the refresh timeout: what was
+			// fetched is stored, and the next sync resumes the round.
+			c.log.Info("analytics round paused before the refresh timeout; the next sync resumes it", "pages_left", len(todo)-start, "round", round)
+			return nil
+		}
+		began := time.Now()
 		batch := todo[start:min(start+analyticsBatch, len(todo))]
-		fetched := make(map[string]analytics, len(batch))
-		for _, p := range batch {
-			a, err := c.pageAnalytics(ctx, p, round)
-			if errors.Is(err, errGone) {
-				continue // deleted since the listing; the next listing drops it
-			}
-			if err != nil {
-				// Keep what this round fetched so far; the next sync resumes.
-				if serr := c.update(func(tx *store.Tx) error { return putAnalytics(tx, fetched) }); serr != nil {
-					return serr
-				}
-				return fmt.Errorf("confluence %s: analytics of content %s: %w", c.deps.Name(), p.ID, err)
-			}
-			fetched[p.ID] = a
+		fetched, err := c.fetchBatch(ctx, batch, round)
+		// Keep what this batch fetched even when a page failed.
+		if serr := c.update(func(tx *store.Tx) error { return putAnalytics(tx, fetched) }); serr != nil {
+			return serr
 		}
-		if err := c.update(func(tx *store.Tx) error { return putAnalytics(tx, fetched) }); err != nil {
-			return err
+		if err != nil {
+			return fmt.Errorf("confluence %s: %w", c.deps.Name(), err)
 		}
+		lastBatch = c.since(began)
 	}
 	c.log.Debug("analytics refreshed", "pages", len(todo), "round", round)
 	return c.update(func(tx *store.Tx) error {
 		return tx.SetCursor(cursorAnalyticsDone, round.Format(time.RFC3339Nano))
 	})
+}
+
+// fetchBatch asks for the analytics of a batch of pages, analyticsWorkers
+// at a time. Every page is tried; the first error (in page order) is
+// returned with the counts of the pages that succeeded.
+func (c *Collector) fetchBatch(ctx context.Context, batch []page, round time.Time) (map[string]analytics, error) {
+	results := make([]analytics, len(batch))
+	errs := make([]error, len(batch))
+	sem := make(chan struct{}, analyticsWorkers)
+	var wg sync.WaitGroup
+	for i, p := range batch {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i], errs[i] = c.pageAnalytics(ctx, p, round)
+		}()
+	}
+	wg.Wait()
+	fetched := make(map[string]analytics, len(batch))
+	var first error
+	for i, p := range batch {
+		switch {
+		case errors.Is(errs[i], errGone):
+			// Deleted since the listing; the next listing drops it.
+		case errs[i] != nil:
+			if first == nil {
+				first = fmt.Errorf("analytics of content %s: %w", p.ID, errs[i])
+			}
+		default:
+			fetched[p.ID] = results[i]
+		}
+	}
+	return fetched, first
 }
 
 // pageAnalytics asks for one page's views and viewers in every window,

@@ -2,7 +2,9 @@ package confluence
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -468,16 +470,17 @@ func TestAnInterruptedAnalyticsRoundResumesWhereItStopped(t *testing.T) {
 		t.Fatalf("sync error %v, want a server error about content 2001", err)
 	}
 	first := count(h.fake.takeRequests())
-	// 1001..1004 in the first pass: 6+4+2+2 = 14 calls, then 5 attempts.
-	if first["views"]+first["viewers"] != 19 {
+	// Every other page is fetched (6+4+2+2+2 = 16 calls), and 2001's first
+	// call is attempted 5 times.
+	if first["views"]+first["viewers"] != 21 {
 		t.Errorf("first sync: %v", first)
 	}
 	h.restart()
 	h.clock = now.Add(time.Minute)
 	h.mustSync()
-	// Resumed: only 2001 and 2002 are asked (4 + 2), with the round's days.
-	if got := count(h.fake.takeRequests()); got["views"]+got["viewers"] != 6 {
-		t.Errorf("resumed round: requests %v, want 6 analytics calls", got)
+	// Resumed: only 2001 is asked (2 + 2), with the round's days.
+	if got := count(h.fake.takeRequests()); got["views"]+got["viewers"] != 4 {
+		t.Errorf("resumed round: requests %v, want 4 analytics calls", got)
 	}
 	h.compare(viewFigures, viewFamilies...)
 	h.compare(lastRefreshAtNow, "sre_confluence_analytics_last_refresh_timestamp_seconds")
@@ -578,4 +581,36 @@ func TestAnalyticsIntervalIsAnErrorWithoutTheAnalyticsAPI(t *testing.T) {
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "collectors[0].analytics_interval: only used with the Cloud analytics API") {
 		t.Errorf("error %v", err)
 	}
+}
+
+func TestALongAnalyticsRoundPausesBeforeTheRefreshTimeoutAndResumesNextSync(t *testing.T) {
+	h := newHarness(t, Cloud, cloudSettings)
+	// 30 more pages of 2024-06-29, with no views: 1 views and 1 viewers
+	// call each. The first batch is 25 pages in id order (1001..1004,
+	// 2001, 2002 and 19 of the new ones).
+	for i := range 30 {
+		h.fake.add(json.RawMessage(fmt.Sprintf(`{"id":"%d","type":"page","status":"current","title":"Note %d","space":{"key":"SRE"},
+			"history":{"createdDate":"2024-06-29T10:00:00.000Z"},"version":{"when":"2024-06-29T10:00:00.000Z","number":1},"metadata":{"labels":{"results":[]}}}`, 3000+i, i)))
+	}
+	// Each batch seems to take an hour and the refresh has less than two
+	// left after the first one: the round pauses without an error.
+	h.c.since = func(time.Time) time.Duration { return time.Hour }
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
+	defer cancel()
+	if err := h.c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// 20 (the six fixture pages) + 2 for each of 19 new pages.
+	if got := count(h.fake.takeRequests()); got["views"]+got["viewers"] != 58 {
+		t.Errorf("first sync: requests %v, want 58 analytics calls", got)
+	}
+	h.compare("", "sre_confluence_analytics_last_refresh_timestamp_seconds")
+
+	h.clock = now.Add(time.Minute)
+	h.mustSync()
+	if got := count(h.fake.takeRequests()); got["views"]+got["viewers"] != 22 {
+		t.Errorf("second sync: requests %v, want 22 analytics calls (the 11 pages left)", got)
+	}
+	h.compare(viewFigures, "sre_confluence_key_page_views_in_window", "sre_confluence_key_page_viewers_in_window")
+	h.compare(lastRefreshAtNow, "sre_confluence_analytics_last_refresh_timestamp_seconds")
 }
