@@ -9,7 +9,8 @@ import (
 
 // configYAML is the configuration that serves the demo files: the catalog
 // of the organisation, a records collector for the hand-kept tables and an
-// incident-sheet collector for incidents.csv.
+// incident-sheet collector for incidents.csv and a confluence collector for
+// the wiki exports.
 func configYAML(o *org) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Demo configuration: reads the CSV files beside it. No credentials needed.\n")
@@ -18,7 +19,7 @@ func configYAML(o *org) []byte {
 	b.WriteString("catalog:\n  teams:\n")
 	for _, t := range o.teams {
 		fmt.Fprintf(&b, "    - name: %s\n      members: %d\n      aliases: %s\n", t.name, len(t.people),
-			flowList(t.display, "jira:"+t.jira, "github:team:"+t.name, "slack:"+t.slack))
+			flowList(t.display, "jira:"+t.jira, "github:team:"+t.name, "slack:"+t.slack, "confluence:"+t.jira))
 	}
 	b.WriteString("  services:\n")
 	for _, s := range o.services {
@@ -40,6 +41,8 @@ func configYAML(o *org) []byte {
     name: demo-incidents
     source: incidents.csv
 `)
+	fmt.Fprintf(&b, "  - kind: confluence\n    name: demo-wiki\n    pages_csv: wiki_pages.csv\n    views_csv: wiki_views.csv\n    spaces: [%s]\n    labels: [%s]\n    key_pages: %s\n    stale_after: %s\n",
+		strings.Join(wikiSpaces(o), ", "), strings.Join(wikiLabels, ", "), flowList(wikiKeyPages...), wikiStaleAfter)
 	return b.Bytes()
 }
 
