@@ -67,8 +67,7 @@ type content struct {
 
 // countAnswer is the analytics API's {"id": 123, "count": 45}.
 type countAnswer struct {
-	ID    json.Number `json:"id"`
-	Count *int64      `json:"count"`
+	Count *int64 `json:"count"`
 }
 
 // api is the few Confluence REST calls the collector makes, over the

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +48,7 @@ const (
 	cursorViewsChanged  = "views_changed"   // unix seconds
 	cursorAnalyticsRun  = "analytics_round" // start of the round in progress or last done, RFC 3339
 	cursorAnalyticsDone = "analytics_done"  // start of the last complete round
+	cursorNotes         = "notes:"          // + pages_csv or views_csv: JSON list
 )
 
 // analyticsBatch is how many pages' analytics are stored per transaction,
@@ -94,6 +96,9 @@ type Collector struct {
 
 	mu    sync.Mutex
 	notes map[string][]string // what -> notes
+	// loaded tells that the CSV notes saved with the data were read back
+	// (after a restart the files may be unchanged and not parsed again).
+	loaded bool
 }
 
 // New builds a Confluence collector from its settings; it contacts nothing.
@@ -124,8 +129,12 @@ func newCollector(deps collectors.Deps, tweak func(*upstream.Options)) (*Collect
 		}
 	}
 	for _, src := range []*tabular.Source{s.pagesCSV, s.viewsCSV} {
-		if src != nil && src.IsURL() {
-			opts.Secrets = append(opts.Secrets, src.Location)
+		// Published and signed URLs carry their keys in the query.
+		if src == nil {
+			continue
+		}
+		if _, q, ok := strings.Cut(src.Location, "?"); ok && q != "" {
+			opts.Secrets = append(opts.Secrets, q)
 		}
 	}
 	if tweak != nil {
@@ -163,6 +172,7 @@ func newCollector(deps collectors.Deps, tweak func(*upstream.Options)) (*Collect
 
 // Notes lists what the landing page should warn about.
 func (c *Collector) Notes() []string {
+	c.loadNotes()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []string
@@ -173,6 +183,31 @@ func (c *Collector) Notes() []string {
 		out = append(out, c.notes[k]...)
 	}
 	return out
+}
+
+// loadNotes reads the CSV notes saved with the data, once.
+func (c *Collector) loadNotes() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loaded {
+		return
+	}
+	c.loaded = true
+	_ = c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
+		for _, what := range []string{"pages_csv", "views_csv"} {
+			var notes []string
+			if _, set := c.notes[what]; !set && json.Unmarshal([]byte(tx.Cursor(cursorNotes+what)), &notes) == nil && len(notes) > 0 {
+				c.notes[what] = notes
+			}
+		}
+		return nil
+	})
+}
+
+// saveNotes keeps a CSV's notes with its data, for after a restart.
+func saveNotes(tx *store.Tx, what string, notes []string) error {
+	data, _ := json.Marshal(notes)
+	return tx.SetCursor(cursorNotes+what, string(data))
 }
 
 func (c *Collector) setNotes(what string, notes []string) {
@@ -328,7 +363,8 @@ func (c *Collector) syncPagesCSV(ctx context.Context) error {
 		return collectors.WithReason(collectors.ReasonInvalidData, fmt.Errorf("confluence %s: pages_csv: %w", c.deps.Name(), err))
 	}
 	c.logInvalid("pages_csv", invalid)
-	c.setNotes("pages_csv", describe(invalid, "pages_csv "+src.Name(), maxNotes))
+	notes := describe(invalid, "pages_csv "+src.Name(), maxNotes)
+	c.setNotes("pages_csv", notes)
 	seen := make(map[string]bool, len(pages))
 	for _, p := range pages {
 		seen[p.ID] = true
@@ -338,6 +374,9 @@ func (c *Collector) syncPagesCSV(ctx context.Context) error {
 			return err
 		}
 		if err := removeUnseen(tx, seen); err != nil {
+			return err
+		}
+		if err := saveNotes(tx, "pages_csv", notes); err != nil {
 			return err
 		}
 		return tx.SetCursor(cursorPagesVersion, t.Version)
@@ -363,7 +402,8 @@ func (c *Collector) syncViewsCSV(ctx context.Context) error {
 		return collectors.WithReason(collectors.ReasonInvalidData, fmt.Errorf("confluence %s: views_csv: %w", c.deps.Name(), err))
 	}
 	c.logInvalid("views_csv", invalid)
-	c.setNotes("views_csv", describe(invalid, "views_csv "+src.Name(), maxNotes))
+	notes := describe(invalid, "views_csv "+src.Name(), maxNotes)
+	c.setNotes("views_csv", notes)
 	changed := t.Modified
 	if changed.IsZero() {
 		changed = c.deps.Now()
@@ -378,6 +418,9 @@ func (c *Collector) syncViewsCSV(ctx context.Context) error {
 			}
 		}
 		if err := tx.SetCursor(cursorViewsChanged, strconv.FormatInt(changed.Unix(), 10)); err != nil {
+			return err
+		}
+		if err := saveNotes(tx, "views_csv", notes); err != nil {
 			return err
 		}
 		return tx.SetCursor(cursorViewsVersion, t.Version)
