@@ -63,7 +63,15 @@ func wikiPages(o *org, c clock) []wikiPage {
 		{"Postmortem template", "SRE", "page", "postmortem;template", at(3, 10), at(90, 11), steady(0.3)},
 	}
 	for m := 0; m < Months; m++ {
-		d := c.workday(c.start.AddDate(0, m, 1))
+		// The first workday of each month after the start, moved forward
+		// over a weekend so that it stays in its month.
+		d := time.Date(c.start.Year(), c.start.Month()+time.Month(m)+1, 1, 0, 0, 0, 0, time.UTC)
+		for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+			d = d.AddDate(0, 0, 1)
+		}
+		if !c.within(d) {
+			continue
+		}
 		pages = append(pages, wikiPage{
 			fmt.Sprintf("SRE newsletter %s", d.Format("January 2006")), "SRE", "blogpost", "newsletter",
 			d.Add(10 * time.Hour), d.Add(10 * time.Hour), fresh(12, 10),

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"testing"
+	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
 )
@@ -43,5 +44,26 @@ func TestHowToEngageSREIsReadMoreAsTheStoryGoesOn(t *testing.T) {
 	}
 	if late <= 1.2*early {
 		t.Errorf("views in the last 30 days %v, in the 30 days before the last 60 %v; want a clear rise", late, early)
+	}
+}
+
+func TestWikiTitlesAreUniqueInEachSpaceWhateverTheEndDate(t *testing.T) {
+	for _, end := range []time.Time{
+		committedEnd,
+		time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), // starts on May 30: months of 30 and 31 days
+		time.Date(2027, 3, 31, 12, 0, 0, 0, time.UTC),
+		time.Date(2027, 8, 31, 0, 0, 0, 0, time.UTC),
+	} {
+		o, c := newOrg(), newClock(end)
+		seen := map[string]bool{}
+		for _, p := range wikiPages(o, c) {
+			if seen[p.space+"/"+p.title] {
+				t.Errorf("end %s: %s/%s twice", date(end), p.space, p.title)
+			}
+			seen[p.space+"/"+p.title] = true
+			if p.created.Before(c.start) || p.updated.After(c.end) || p.updated.Before(p.created) {
+				t.Errorf("end %s: %s created %s updated %s, outside %s..%s or out of order", date(end), p.title, p.created, p.updated, c.start, c.end)
+			}
+		}
 	}
 }
