@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -277,14 +276,4 @@ func (f *fakeConfluence) analytics(w http.ResponseWriter, id, what, fromDate str
 	}
 	num, _ := strconv.Atoi(id)
 	_ = json.NewEncoder(w).Encode(map[string]any{"id": num, "count": n})
-}
-
-// sortedIDs is for messages.
-func sortedIDs(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
