@@ -18,8 +18,10 @@ import (
 type cell struct{ source, value string }
 
 // demoCells reads every team and service cell of the generated files:
-// incidents.csv through the incidentsheet collector (source sheet), the
-// other tables through the records collector (source csv).
+// incidents.csv through the incidentsheet collector (source sheet), the wiki
+// exports' space keys through the confluence collector (source confluence,
+// mapped to teams), the other tables through the records collector (source
+// csv).
 func demoCells(t *testing.T, dir string) (teams, services []cell) {
 	t.Helper()
 	for _, name := range Files {
@@ -36,10 +38,13 @@ func demoCells(t *testing.T, dir string) (teams, services []cell) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		source := "csv"
-		if name == "incidents.csv" {
-			source = "sheet"
-		}
 		teamCol, serviceCol := slices.Index(records[0], "team"), slices.Index(records[0], "service")
+		switch {
+		case name == "incidents.csv":
+			source = "sheet"
+		case strings.HasPrefix(name, "wiki_"):
+			source, teamCol = "confluence", slices.Index(records[0], "space")
+		}
 		for _, rec := range records[1:] {
 			if teamCol >= 0 && rec[teamCol] != "" {
 				teams = append(teams, cell{source, rec[teamCol]})

@@ -9,8 +9,9 @@ import (
 
 // configYAML is the configuration that serves the demo files: the catalog
 // of the organisation, a records collector for the hand-kept tables and an
-// incident-sheet collector for incidents.csv. Its aliases are the display
-// names the tables use; the demo has no Jira, GitHub or Slack data, so
+// incident-sheet collector for incidents.csv and a confluence collector for
+// the wiki exports. Its aliases are the display names the tables use and the
+// teams' Confluence space keys; the demo has no Jira or GitHub data, so those
 // source aliases are only explained in a comment.
 func configYAML(o *org, used usedValues) []byte {
 	var b bytes.Buffer
@@ -24,9 +25,11 @@ func configYAML(o *org, used usedValues) []byte {
 	b.WriteString("  teams:\n")
 	for _, t := range o.teams {
 		fmt.Fprintf(&b, "    - name: %s\n      members: %d\n", t.name, len(t.people))
+		aliases := []string{"confluence:" + t.space}
 		if used.teams[t.display] {
-			fmt.Fprintf(&b, "      aliases: %s\n", flowList(t.display))
+			aliases = append([]string{t.display}, aliases...)
 		}
+		fmt.Fprintf(&b, "      aliases: %s\n", flowList(aliases...))
 	}
 	b.WriteString("  services:\n")
 	for _, s := range o.services {
@@ -51,6 +54,8 @@ func configYAML(o *org, used usedValues) []byte {
     name: demo-incidents
     source: incidents.csv
 `)
+	fmt.Fprintf(&b, "  - kind: confluence\n    name: demo-wiki\n    pages_csv: wiki_pages.csv\n    views_csv: wiki_views.csv\n    spaces: [%s]\n    labels: [%s]\n    key_pages: %s\n    stale_after: %s\n",
+		strings.Join(wikiSpaces(o), ", "), strings.Join(wikiLabels, ", "), flowList(wikiKeyPages...), wikiStaleAfter)
 	return b.Bytes()
 }
 

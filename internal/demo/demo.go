@@ -40,6 +40,8 @@ var Files = []string{
 	"adoption.csv",
 	"collaboration.csv",
 	"incidents.csv",
+	"wiki_pages.csv",
+	"wiki_views.csv",
 	"config.yml",
 }
 
@@ -84,6 +86,8 @@ func render(end time.Time) (map[string][]byte, error) {
 		{"adoption.csv", adoptionTable},
 		{"collaboration.csv", collaborationTable},
 		{"incidents.csv", incidentsTable},
+		{"wiki_pages.csv", wikiPagesTable},
+		{"wiki_views.csv", wikiViewsTable},
 	}
 	out := make(map[string][]byte, len(Files))
 	used := usedValues{teams: map[string]bool{}, services: map[string]bool{}}

@@ -12,6 +12,7 @@ type team struct {
 	name    string
 	members int
 	display string
+	space   string // Confluence space key
 	people  []string
 }
 
@@ -67,14 +68,14 @@ var lastNames = []string{
 func newOrg() *org {
 	o := &org{
 		teams: []*team{
-			{name: "payments", members: 9, display: "Payments Engineering"},
-			{name: "checkout", members: 7, display: "Checkout Team"},
-			{name: "search", members: 6, display: "Search & Discovery"},
-			{name: "identity", members: 6, display: "Identity & Access"},
-			{name: "platform", members: 10, display: "Platform Engineering"},
-			{name: "data", members: 8, display: "Data Engineering"},
-			{name: "mobile", members: 7, display: "Mobile Apps"},
-			{name: "sre", members: 5, display: "Site Reliability"},
+			{name: "payments", members: 9, display: "Payments Engineering", space: "PAY"},
+			{name: "checkout", members: 7, display: "Checkout Team", space: "CHK"},
+			{name: "search", members: 6, display: "Search & Discovery", space: "SRCH"},
+			{name: "identity", members: 6, display: "Identity & Access", space: "IAM"},
+			{name: "platform", members: 10, display: "Platform Engineering", space: "PLAT"},
+			{name: "data", members: 8, display: "Data Engineering", space: "DATA"},
+			{name: "mobile", members: 7, display: "Mobile Apps", space: "MOB"},
+			{name: "sre", members: 5, display: "Site Reliability", space: "SRE"},
 		},
 		services: []service{
 			{"payments-api", "payments", "Payments API", 14},
