@@ -425,18 +425,29 @@ func TestRateLimitsAndServerErrorsAreRetriedAfterTheirWait(t *testing.T) {
 	}
 }
 
-func TestMalformedJSONFailsTheSyncWithADecodeError(t *testing.T) {
+func TestAMalformedAnswerIsRetriedAndOnlyAPersistentOneFailsTheSync(t *testing.T) {
 	tests := []struct {
 		name, path, body string
+		// retried: the shared HTTP layer asks again for a body that is not
+		// JSON; valid JSON of the wrong shape is the collector's to refuse.
+		retried bool
 	}{
-		{"a search page cut short", "/content/search", `{"results": [{"id": "1001"`},
-		{"an analytics answer that is not JSON", "/views", `<html>Gateway</html>`},
-		{"an analytics answer without a count", "/viewers", `{"id": 1001}`},
+		{"a search page cut short", "/content/search", `{"results": [{"id": "1001"`, true},
+		{"an analytics answer that is not JSON", "/views", `<html>Gateway</html>`, true},
+		{"an analytics answer without a count", "/viewers", `{"id": 1001}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.retried {
+				h := newHarness(t, Cloud, cloudSettings)
+				h.fake.script = []fakeAnswer{{path: tt.path, status: 200, body: tt.body}}
+				h.mustSync()
+				h.compare(viewFigures, viewFamilies...)
+			}
 			h := newHarness(t, Cloud, cloudSettings)
-			h.fake.script = []fakeAnswer{{path: tt.path, status: 200, body: tt.body}}
+			for range 200 { // every attempt at every page
+				h.fake.script = append(h.fake.script, fakeAnswer{path: tt.path, status: 200, body: tt.body})
+			}
 			err := h.sync()
 			if err == nil {
 				t.Fatal("sync succeeded")
