@@ -131,21 +131,27 @@ func (s *Scheduler) SetStatic(snap *snapshot.Snapshot) {
 // Apply makes the running set equal to instances: new ones start, removed
 // ones stop, changed ones restart. A restarted instance keeps serving its
 // previous data until its first refresh.
+//
+// Runners are swapped under the lock but stopped after it is released: a
+// runner that is computing its snapshot needs the lock to publish it.
 func (s *Scheduler) Apply(ctx context.Context, instances []Instance) {
 	s.mu.Lock()
 	wanted := map[string]Instance{}
 	for _, in := range instances {
 		wanted[in.Name] = in
 	}
+	var stopped []*runner
+	var removed []string
 	for name, r := range s.runners {
 		if in, ok := wanted[name]; ok && in.Fingerprint == r.inst.Fingerprint && in.Kind == r.inst.Kind {
 			delete(wanted, name)
 			continue
 		}
-		r.stop()
+		stopped = append(stopped, r)
 		delete(s.runners, name)
 		if _, still := wanted[name]; !still {
 			delete(s.labelled, name)
+			removed = append(removed, name)
 		}
 	}
 	var started []*runner
@@ -155,10 +161,30 @@ func (s *Scheduler) Apply(ctx context.Context, instances []Instance) {
 		started = append(started, r)
 	}
 	s.mu.Unlock()
+
+	// Old runners stop before their replacements start, so two runners
+	// never sync one store bucket at once.
+	for _, r := range stopped {
+		r.stop()
+	}
+	// A removed collector's health series go with it; the stopped runner
+	// can no longer bring them back.
+	for _, name := range removed {
+		s.forget(name)
+	}
 	for _, r := range started {
 		r.start(ctx)
 	}
 	s.publish()
+}
+
+// forget deletes the health series of a collector that is no longer
+// configured.
+func (s *Scheduler) forget(name string) {
+	s.errors.DeletePartialMatch(prometheus.Labels{"collector": name})
+	s.requests.DeletePartialMatch(prometheus.Labels{"collector": name})
+	s.quota.DeleteLabelValues(name)
+	s.reset.DeleteLabelValues(name)
 }
 
 // Stop stops every instance and waits for them.
@@ -223,16 +249,23 @@ func (s *Scheduler) RefreshNow(ctx context.Context) {
 	wg.Wait()
 }
 
-func (s *Scheduler) setSnapshot(name string, snap *snapshot.Snapshot) error {
+// setSnapshot publishes r's snapshot unless r was stopped or replaced
+// meanwhile (a reload does not wait for a busy runner).
+func (s *Scheduler) setSnapshot(r *runner, snap *snapshot.Snapshot) error {
+	name := r.inst.Name
 	labelled, err := snapshot.Merge([]snapshot.Source{{Snapshot: snap, LabelName: "collector", LabelValue: name}})
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
-	if _, running := s.runners[name]; running {
+	current := s.runners[name] == r
+	if current {
 		s.labelled[name] = labelled
 	}
 	s.mu.Unlock()
+	if !current {
+		return nil
+	}
 	return s.publish()
 }
 
@@ -310,15 +343,16 @@ func (s *Scheduler) Collect(ch chan<- prometheus.Metric) {
 
 // runner drives one instance.
 type runner struct {
-	s      *Scheduler
-	inst   Instance
-	cancel context.CancelFunc
-	done   chan struct{}
+	s    *Scheduler
+	inst Instance
+	done chan struct{}
 	// refreshMu serialises refreshes (the loop and RefreshNow).
 	refreshMu sync.Mutex
 
-	mu sync.Mutex
-	st Status
+	mu      sync.Mutex
+	st      Status
+	cancel  context.CancelFunc // nil until started
+	stopped bool
 }
 
 func newRunner(s *Scheduler, inst Instance) *runner {
@@ -327,7 +361,14 @@ func newRunner(s *Scheduler, inst Instance) *runner {
 
 func (r *runner) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
+	r.mu.Lock()
+	if r.stopped { // Stop ran between Apply's swap and this start
+		r.mu.Unlock()
+		cancel()
+		return
+	}
 	r.cancel = cancel
+	r.mu.Unlock()
 	// Serve what the store already holds before the first sync, so a
 	// restart does not blank the dashboards.
 	r.restore()
@@ -336,7 +377,14 @@ func (r *runner) start(parent context.Context) {
 }
 
 func (r *runner) stop() {
-	r.cancel()
+	r.mu.Lock()
+	r.stopped = true
+	cancel := r.cancel
+	r.mu.Unlock()
+	if cancel == nil {
+		return // never started, so no loop to wait for
+	}
+	cancel()
 	<-r.done
 }
 
@@ -367,7 +415,7 @@ func (r *runner) restore() {
 		return
 	}
 	if snap.Series() > 0 {
-		_ = r.s.setSnapshot(r.inst.Name, snap)
+		_ = r.s.setSnapshot(r, snap)
 		r.mu.Lock()
 		r.st.Series = snap.Series()
 		r.mu.Unlock()
@@ -394,7 +442,7 @@ func (r *runner) refresh(parent context.Context) {
 	// holds the last good data, and windows must move with time.
 	snap, snapErr := r.inst.Collector.Snapshot(r.s.now())
 	if snapErr == nil {
-		if err := r.s.setSnapshot(r.inst.Name, snap); err != nil {
+		if err := r.s.setSnapshot(r, snap); err != nil {
 			snapErr = err
 		}
 	}
