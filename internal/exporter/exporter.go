@@ -55,10 +55,14 @@ func New(opts Options, st *store.Store) *Exporter {
 	if opts.Enabled == nil {
 		opts.Enabled = func(string) bool { return true }
 	}
+	sched := scheduler.New(opts.Logger, opts.Now)
+	if st != nil {
+		sched.KeepHealthIn(st)
+	}
 	return &Exporter{
 		opts:      opts,
 		store:     st,
-		Scheduler: scheduler.New(opts.Logger, opts.Now),
+		Scheduler: sched,
 		success: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sre_config_last_reload_successful",
 			Help: "1 if the last configuration load or reload succeeded, 0 if it failed (the previous configuration keeps running).",

@@ -20,6 +20,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
 )
 
@@ -62,6 +63,8 @@ type Scheduler struct {
 	rendered  atomic.Pointer[snapshot.Rendered]
 	renderErr error
 
+	health HealthStore // nil: outcomes are not kept across restarts
+
 	errors   *prometheus.CounterVec
 	requests *prometheus.CounterVec
 	quota    *prometheus.GaugeVec
@@ -100,6 +103,19 @@ func New(logger *slog.Logger, now func() time.Time) *Scheduler {
 	s.rendered.Store(&snapshot.Rendered{})
 	return s
 }
+
+// HealthStore keeps each collector's last refresh outcome across restarts
+// (*store.Store implements it). Keys are "kind/name", the collector's store
+// bucket.
+type HealthStore interface {
+	SaveHealth(collector string, h store.Health) error
+	LoadHealth(collector string) (store.Health, bool, error)
+}
+
+// KeepHealthIn makes the scheduler save every refresh outcome in hs and
+// restore it when a collector starts, so sre_collector_up does not drop to
+// 0 on every restart. Call it before the first Apply.
+func (s *Scheduler) KeepHealthIn(hs HealthStore) { s.health = hs }
 
 // Observer returns the upstream observer for one collector instance.
 func (s *Scheduler) Observer(collector string) upstream.Observer {
@@ -408,7 +424,20 @@ func (r *runner) loop(ctx context.Context) {
 	}
 }
 
+func (r *runner) healthKey() string { return r.inst.Kind + "/" + r.inst.Name }
+
 func (r *runner) restore() {
+	if r.s.health != nil {
+		h, found, err := r.s.health.LoadHealth(r.healthKey())
+		if err != nil {
+			r.s.logger.Warn("cannot restore the last refresh outcome from the store", "collector", r.inst.Name, "err", r.redact(err.Error()))
+		}
+		if found && err == nil {
+			r.mu.Lock()
+			r.st.Up, r.st.LastAttempt, r.st.LastSuccess, r.st.LastError = h.Up, h.LastAttempt, h.LastSuccess, h.LastError
+			r.mu.Unlock()
+		}
+	}
 	snap, err := r.inst.Collector.Snapshot(r.s.now())
 	if err != nil {
 		r.s.logger.Warn("cannot restore metrics from the store", "collector", r.inst.Name, "err", r.redact(err.Error()))
@@ -453,7 +482,6 @@ func (r *runner) refresh(parent context.Context) {
 	end := r.s.now()
 
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.st.Done = true
 	r.st.LastAttempt = end
 	r.st.LastDuration = end.Sub(start)
@@ -464,17 +492,31 @@ func (r *runner) refresh(parent context.Context) {
 		r.st.Notes = n.Notes()
 	}
 	if err != nil {
-		reason := collectors.Reason(err)
 		r.st.Up = false
 		r.st.LastError = r.redact(err.Error())
-		r.s.errors.WithLabelValues(r.inst.Name, reason).Inc()
-		r.s.logger.Error("collector refresh failed; keeping its last good data", "collector", r.inst.Name, "kind", r.inst.Kind, "reason", reason, "err", r.st.LastError)
-		return
+	} else {
+		r.st.Up = true
+		r.st.LastSuccess = end
+		r.st.LastError = ""
 	}
-	r.st.Up = true
-	r.st.LastSuccess = end
-	r.st.LastError = ""
-	r.s.logger.Debug("collector refreshed", "collector", r.inst.Name, "kind", r.inst.Kind, "duration", r.st.LastDuration, "series", r.st.Series)
+	st := r.st
+	r.mu.Unlock()
+
+	if err != nil {
+		reason := collectors.Reason(err)
+		r.s.errors.WithLabelValues(r.inst.Name, reason).Inc()
+		r.s.logger.Error("collector refresh failed; keeping its last good data", "collector", r.inst.Name, "kind", r.inst.Kind, "reason", reason, "err", st.LastError)
+	} else {
+		r.s.logger.Debug("collector refreshed", "collector", r.inst.Name, "kind", r.inst.Kind, "duration", st.LastDuration, "series", st.Series)
+	}
+	// Saved outside r.mu: a store write waits for fsync, and scrapes read
+	// the status.
+	if r.s.health != nil {
+		h := store.Health{Up: st.Up, LastAttempt: st.LastAttempt, LastSuccess: st.LastSuccess, LastError: st.LastError}
+		if err := r.s.health.SaveHealth(r.healthKey(), h); err != nil {
+			r.s.logger.Warn("cannot save the refresh outcome; a restart will show the collector down until its first refresh", "collector", r.inst.Name, "err", r.redact(err.Error()))
+		}
+	}
 }
 
 func (r *runner) redact(msg string) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/store"
 )
 
 // fakeCollector serves one gauge whose value the test sets. Its Sync fails
@@ -335,5 +337,49 @@ func TestARemovedCollectorLosesItsDataAndHealthSeries(t *testing.T) {
 	}
 	if body := string(s.Rendered().Text); strings.Contains(body, "beta") {
 		t.Errorf("the removed collector's data remains:\n%s", body)
+	}
+}
+
+func TestARestartServesTheLastRefreshOutcomeUntilTheFirstRefresh(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	before, _ := newTestScheduler(t)
+	before.KeepHealthIn(st)
+	beta := &fakeCollector{value: 2}
+	before.Apply(context.Background(), []Instance{instance("alpha", &fakeCollector{value: 1}, "v1"), instance("beta", beta, "v1")})
+	before.RefreshNow(context.Background())
+	beta.set(2, errors.New("GET /api: 503 Service Unavailable"))
+	before.RefreshNow(context.Background())
+	before.Stop()
+
+	after, reg := newTestScheduler(t)
+	after.KeepHealthIn(st)
+	alpha2, beta2 := &fakeCollector{value: 1}, &fakeCollector{value: 2}
+	_, releaseAlpha := alpha2.block()
+	_, releaseBeta := beta2.block()
+	defer releaseAlpha()
+	defer releaseBeta()
+	after.Apply(context.Background(), []Instance{instance("alpha", alpha2, "v1"), instance("beta", beta2, "v1")})
+
+	if after.Ready() {
+		t.Error("ready before the first refresh after a restart")
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP sre_collector_up 1 if the collector's last refresh succeeded, 0 if it failed (its last good data is still served).
+# TYPE sre_collector_up gauge
+sre_collector_up{collector="alpha",kind="fake"} 1
+sre_collector_up{collector="beta",kind="fake"} 0
+# HELP sre_collector_last_success_timestamp_seconds When the collector last refreshed successfully; time() minus this is the staleness of its data.
+# TYPE sre_collector_last_success_timestamp_seconds gauge
+sre_collector_last_success_timestamp_seconds{collector="alpha",kind="fake"} 1.8e+09
+sre_collector_last_success_timestamp_seconds{collector="beta",kind="fake"} 1.8e+09
+`), "sre_collector_up", "sre_collector_last_success_timestamp_seconds"); err != nil {
+		t.Error(err)
+	}
+	if got := after.Statuses()[1].LastError; got != "GET /api: 503 Service Unavailable" {
+		t.Errorf("beta's restored error = %q", got)
 	}
 }

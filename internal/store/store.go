@@ -242,3 +242,53 @@ func (t *Tx) SetCursor(name, value string) error {
 func (t *Tx) Bucket(name string) (*bolt.Bucket, error) {
 	return t.sub([]byte("x:"+name), t.writable)
 }
+
+var healthBucket = []byte("health")
+
+// Health is a collector's last refresh outcome. It is kept so that a restart
+// serves the same sre_collector_up as before it, instead of 0 until the
+// first refresh, which would make a collector-down alert flap.
+type Health struct {
+	Up          bool      `json:"up"`
+	LastAttempt time.Time `json:"last_attempt"`
+	LastSuccess time.Time `json:"last_success"`
+	LastError   string    `json:"last_error,omitempty"` // already redacted
+}
+
+// SaveHealth records the last refresh outcome of a collector.
+func (s *Store) SaveHealth(collector string, h Health) error {
+	data, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("store %s: collector %s: encode health: %w", s.path, collector, err)
+	}
+	return s.Update(collector, func(tx *Tx) error {
+		b, err := tx.sub(healthBucket, true)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("last_refresh"), data)
+	})
+}
+
+// LoadHealth returns the last refresh outcome saved for a collector, and
+// false if none was saved.
+func (s *Store) LoadHealth(collector string) (Health, bool, error) {
+	var h Health
+	var found bool
+	err := s.View(collector, func(tx *Tx) error {
+		b, _ := tx.sub(healthBucket, false)
+		if b == nil {
+			return nil
+		}
+		data := b.Get([]byte("last_refresh"))
+		if data == nil {
+			return nil
+		}
+		found = true
+		if err := json.Unmarshal(data, &h); err != nil {
+			return fmt.Errorf("decode health: %w", err)
+		}
+		return nil
+	})
+	return h, found, err
+}

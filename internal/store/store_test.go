@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -107,5 +108,29 @@ func TestOpenRefusesFilesItDidNotWrite(t *testing.T) {
 				t.Error("the refused file was modified")
 			}
 		})
+	}
+}
+
+func TestHealthSurvivesReopening(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	st, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := st.LoadHealth("jira/ops"); found || err != nil {
+		t.Fatalf("health of a collector that never refreshed: found=%v err=%v", found, err)
+	}
+	want := Health{Up: false, LastAttempt: time.Date(2026, 11, 30, 10, 5, 0, 0, time.UTC), LastSuccess: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC), LastError: "503 Service Unavailable"}
+	if err := st.SaveHealth("jira/ops", want); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if st, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, found, err := st.LoadHealth("jira/ops")
+	if !found || err != nil || got != want {
+		t.Errorf("health after reopen = %+v (found=%v err=%v), want %+v", got, found, err, want)
 	}
 }
