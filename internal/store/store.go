@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // formatMagic marks a file as this exporter's store; a bbolt file without it
@@ -37,26 +40,90 @@ type Store struct {
 	path string
 }
 
+// initialMmapSize is the address space mapped at open. bbolt remaps (and
+// waits for every reader) each time the file outgrows the map; starting at
+// 128 MiB spares a large first sync most of those remaps. It is address
+// space, not memory: pages are only read in when touched.
+const initialMmapSize = 128 << 20
+
 // Open opens or creates the store at path. A file that is not a bbolt
-// database, or a bbolt database written by another program or a newer
+// database, is damaged, or was written by another program or a newer
 // version, is an error that names the file.
 func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	var db *bolt.DB
+	err := refuseDamage(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, InitialMmapSize: initialMmapSize})
+		return err
+	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("store %s: locked by another process", path)
 		}
-		return nil, fmt.Errorf("store %s: not a usable store file (corrupt or foreign): %w", path, err)
-	}
-	s := &Store{db: db, path: path}
-	if err := s.checkFormat(); err != nil {
-		db.Close()
+		if !errors.Is(err, errDamaged) {
+			err = fmt.Errorf("store %s: %w: %w", path, errDamaged, err)
+		}
 		return nil, err
 	}
+	s := &Store{db: db, path: path}
+	for _, check := range []func() error{s.checkSize, s.checkFormat, s.checkPages} {
+		if err := refuseDamage(path, check); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+var errDamaged = errors.New("damaged or not a store file (move it aside to start with an empty store)")
+
+// refuseDamage runs fn, turning the panics bbolt raises on damaged pages,
+// and the faults of reading a mapped page past the end of a cut file, into
+// an error naming the file.
+func refuseDamage(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			if _, fault := p.(runtime.Error); fault {
+				p = fmt.Sprintf("a page cannot be read, the file may be cut short (%v)", p)
+			}
+			err = fmt.Errorf("store %s: %w: %v", path, errDamaged, p)
+		}
+	}()
+	return fn()
+}
+
+// checkSize refuses a file shorter than the pages its header says are in
+// use (a copy cut short); reading them would fault.
+func (s *Store) checkSize() error {
+	info, err := os.Stat(s.path)
+	if err != nil {
+		return fmt.Errorf("store %s: %w", s.path, err)
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		if used := tx.Size(); used > info.Size() {
+			return fmt.Errorf("store %s: %w: the file is %d bytes but its pages reach %d", s.path, errDamaged, info.Size(), used)
+		}
+		return nil
+	})
+}
+
+// checkPages walks every page once, so a damaged file is refused at startup
+// rather than panicking in the middle of a sync or a snapshot.
+func (s *Store) checkPages() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		var first error
+		for err := range tx.Check() {
+			// One problem is enough to refuse the file; draining the rest
+			// lets the checker's goroutine end.
+			if first == nil {
+				first = fmt.Errorf("store %s: %w: %w", s.path, errDamaged, err)
+			}
+		}
+		return first
+	})
 }
 
 func (s *Store) checkFormat() error {
