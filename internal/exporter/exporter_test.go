@@ -154,7 +154,7 @@ func newHarness(t *testing.T, dir, cfg string) *harness {
 	if err := h.exp.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h.handler = web.Handler(web.Options{TelemetryPath: "/metrics", Version: "test", ConfigFile: h.cfgPath, Self: h.reg, Source: h.exp.Scheduler, Reload: h.exp.Reload, Logger: logger})
+	h.handler = web.Handler(web.Options{TelemetryPath: "/metrics", Version: "test", ConfigFile: h.cfgPath, Self: h.reg, Source: h.exp.Scheduler, Reload: h.exp.Reload, EnableLifecycle: true, Logger: logger})
 	t.Cleanup(h.close)
 	return h
 }
