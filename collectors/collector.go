@@ -47,7 +47,7 @@ type Deps struct {
 	BaseDir  string
 	Catalog  *catalog.Catalog
 	Store    *store.Store
-	Logger   *slog.Logger
+	Logger   *slog.Logger // already labelled collector= and kind=; adding them again repeats them
 	Observer upstream.Observer
 	Now      func() time.Time
 }

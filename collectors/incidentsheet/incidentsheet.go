@@ -115,7 +115,7 @@ func (c *Collector) Sync(ctx context.Context) error {
 		return c.wrap(classify(err))
 	}
 	if unchanged {
-		c.log.Debug("sheet unchanged", "source", c.source.Name())
+		c.log.Debug("sheet unchanged", "input", c.source.Name())
 		return nil
 	}
 	sh, err := c.cfg.read(table, c.deps.Catalog)
@@ -172,7 +172,7 @@ func (c *Collector) Sync(ctx context.Context) error {
 	if err != nil {
 		return c.wrap(collectors.WithReason(collectors.ReasonStore, err))
 	}
-	c.log.Info("sheet read", "source", table.Name, "rows", len(table.Rows), "incidents", len(sh.incidents),
+	c.log.Info("sheet read", "input", table.Name, "rows", len(table.Rows), "incidents", len(sh.incidents),
 		"invalid_rows", len(sh.invalid), "changed", upserted, "deleted", deleted)
 	return nil
 }

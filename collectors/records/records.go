@@ -151,7 +151,7 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 		return collectors.WithReason(readReason(err), fmt.Errorf("table %s: %w", t.name, err))
 	}
 	if unchanged {
-		c.deps.Logger.Debug("table unchanged", "table", t.name, "source", t.source.Name())
+		c.deps.Logger.Debug("table unchanged", "table", t.name, "input", t.source.Name())
 		return nil
 	}
 	cols, err := tbl.Resolve(t.schema.columns(), t.settings.Columns)
@@ -245,7 +245,7 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 		c.notes[t.name] = notes
 	}
 	c.mu.Unlock()
-	c.deps.Logger.Info("table synced", "table", t.name, "source", t.source.Name(), "rows", len(rows), "invalid_rows", len(invalid))
+	c.deps.Logger.Info("table synced", "table", t.name, "input", t.source.Name(), "rows", len(rows), "invalid_rows", len(invalid))
 	return nil
 }
 
