@@ -53,7 +53,8 @@ func BenchmarkScrape(b *testing.B) {
 		}
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector())
-		h := Handler(Options{TelemetryPath: "/metrics", Self: reg, Source: fixedSource{rendered}, Logger: slog.New(slog.DiscardHandler)})
+		// MaxRequests as by default, so the cap is part of what is measured.
+		h := Handler(Options{TelemetryPath: "/metrics", Self: reg, Source: fixedSource{rendered}, MaxRequests: 40, Logger: slog.New(slog.DiscardHandler)})
 		for _, enc := range []string{"identity", "gzip"} {
 			b.Run(fmt.Sprintf("series=%d/encoding=%s", n, enc), func(b *testing.B) {
 				req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
