@@ -454,7 +454,10 @@ func (r *runner) restore() {
 func (r *runner) refresh(parent context.Context) {
 	r.refreshMu.Lock()
 	defer r.refreshMu.Unlock()
-	if parent.Err() != nil {
+	r.mu.Lock()
+	stopped := r.stopped // replaced by a reload: its successor syncs now
+	r.mu.Unlock()
+	if stopped || parent.Err() != nil {
 		return
 	}
 	start := r.s.now()
