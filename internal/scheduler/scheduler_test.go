@@ -383,3 +383,18 @@ sre_collector_last_success_timestamp_seconds{collector="beta",kind="fake"} 1.8e+
 		t.Errorf("beta's restored error = %q", got)
 	}
 }
+
+func TestARunnerReplacedByAReloadNeverSyncsAgain(t *testing.T) {
+	s, _ := newTestScheduler(t)
+	old := &fakeCollector{value: 1}
+	s.Apply(context.Background(), []Instance{instance("alpha", old, "v1")})
+	waitUntil(t, "the first refresh", s.Ready)
+	oldRunner := s.runners["alpha"]
+	s.Apply(context.Background(), []Instance{instance("alpha", &fakeCollector{value: 2}, "v2")})
+
+	// RefreshNow took its list of runners just before the reload.
+	oldRunner.refresh(context.Background())
+	if n := old.syncCount(); n != 1 {
+		t.Errorf("the replaced collector synced %d times, want 1: two runners would sync one store bucket", n)
+	}
+}
