@@ -402,6 +402,11 @@ func (r *runner) stop() {
 	}
 	cancel()
 	<-r.done
+	// A refresh started by RefreshNow is not the loop's: wait for it too,
+	// so nothing of this runner touches its store bucket or its health
+	// series once stop returns.
+	r.refreshMu.Lock()
+	r.refreshMu.Unlock()
 }
 
 func (r *runner) loop(ctx context.Context) {
