@@ -48,7 +48,7 @@ type Deps struct {
 	BaseDir  string
 	Catalog  *catalog.Catalog
 	Store    *store.Store
-	Logger   *slog.Logger
+	Logger   *slog.Logger // already labelled collector= and kind=; adding them again repeats them
 	Observer upstream.Observer
 	// Claims are the custom metric families of the whole configuration,
 	// shared by every collector built from it (nil: a private set).

@@ -2,10 +2,16 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/sre-value/sre-value-exporter/collectors"
+	"github.com/sre-value/sre-value-exporter/internal/store"
 )
 
 func TestConfigCheckAcceptsTheDemoAndNamesMistakes(t *testing.T) {
@@ -81,7 +87,7 @@ collectors:
 		file + `:8: collectors[0].token_file: cannot read secret file "ghp_…": no such file or directory`,
 		file + `:18: collectors[1].page_size: cannot use "ghp_…" as a whole number`,
 		file + `:20: collectors[1].labels[0]: environment variable SRE_CHECK_EMPTY is set but empty`,
-		file + `:21: collectors[2].kind: unknown collector kind "nope" (known: github, incidentsheet, jira, pagerduty, records)`,
+		file + `:21: collectors[2].kind: unknown collector kind "nope" (known: ` + knownKinds() + `)`,
 	}, "\n") + "\n"
 	if got := errOut.String(); got != want {
 		t.Errorf("stderr\n got: %s\nwant: %s", got, want)
@@ -116,4 +122,69 @@ func TestConfigCheckRefusesAnAliasBombQuickly(t *testing.T) {
 	if got := errOut.String(); got != want {
 		t.Errorf("stderr\n got: %s\nwant: %s", got, want)
 	}
+}
+
+func TestTopLevelHelpShowsTheServeFlagsAndOnlyWhatExists(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--help"}, &out, &errOut); code != 0 {
+		t.Fatalf("--help: exit %d: %s", code, errOut.String())
+	}
+	help := out.String()
+	for _, want := range []string{"--config.file", "--storage.path", "--web.listen-address", "--web.max-requests", "web.enable-lifecycle", "collector.records", "serve*", "demo"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("top-level help lacks %q:\n%s", want, help)
+		}
+	}
+	// Sources that have no collector must not be promised.
+	for _, absent := range []string{"wiki", "Slack"} {
+		if strings.Contains(help, absent) {
+			t.Errorf("top-level help promises %q, which no collector reads:\n%s", absent, help)
+		}
+	}
+}
+
+func TestServeRefusesADamagedStoreWithExitCode1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	st, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update("records/demo", func(tx *store.Tx) error {
+		for i := range 2000 {
+			if _, err := tx.PutRecord("row", fmt.Sprintf("r%05d", i), strings.Repeat("x", 100)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut the file in the middle of its data, as an interrupted copy does.
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var used int64
+	db.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil })
+	db.Close()
+	if err := os.Truncate(path, used/2); err != nil {
+		t.Fatal(err)
+	}
+
+	var out, errOut bytes.Buffer
+	code := run([]string{"--config.file", "../../examples/demo/config.yml", "--storage.path", path}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), path) || !strings.Contains(errOut.String(), "damaged") {
+		t.Errorf("exit %d, stderr %q; want 1 and an error naming %s", code, errOut.String(), path)
+	}
+}
+
+// knownKinds lists the registered collector kinds as the error names them.
+func knownKinds() string {
+	var names []string
+	for _, k := range collectors.Kinds() {
+		names = append(names, k.Name)
+	}
+	return strings.Join(names, ", ")
 }

@@ -128,7 +128,7 @@ func (c *Collector) Sync(ctx context.Context) error {
 		return c.wrap(classify(err))
 	}
 	if unchanged {
-		c.log.Debug("sheet unchanged", "source", c.source.Name())
+		c.log.Debug("sheet unchanged", "input", c.source.Name())
 		return nil
 	}
 	defer rows.Close()
@@ -208,7 +208,7 @@ func (c *Collector) Sync(ctx context.Context) error {
 	if err != nil {
 		return c.wrap(collectors.WithReason(collectors.ReasonStore, err))
 	}
-	c.log.Info("sheet read", "source", rows.Name, "rows", sh.rows, "incidents", incidents,
+	c.log.Info("sheet read", "input", rows.Name, "rows", sh.rows, "incidents", incidents,
 		"invalid_rows", sh.invalid, "changed", upserted, "deleted", deleted)
 	return nil
 }

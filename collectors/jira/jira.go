@@ -113,7 +113,7 @@ func newCollector(deps collectors.Deps, tweak func(*upstream.Options)) (*Collect
 		deps:        deps,
 		s:           s,
 		api:         a,
-		log:         log.With("collector", deps.Name()),
+		log:         log, // already labelled with collector and kind
 		fingerprint: s.fingerprint() + "/" + shortHash(catalogJSON),
 		skipped:     map[string]string{},
 	}, nil

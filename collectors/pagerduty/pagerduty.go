@@ -135,7 +135,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	return &Collector{deps: deps, cfg: cfg, api: api, log: logger.With("collector", deps.Name())}, nil
+	return &Collector{deps: deps, cfg: cfg, api: api, log: logger}, nil // logger is already labelled with collector and kind
 }
 
 // normalise applies defaults and checks every setting, naming the field.

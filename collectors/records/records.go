@@ -188,7 +188,7 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 		return collectors.WithReason(readReason(err), fmt.Errorf("table %s: %w", t.name, err))
 	}
 	if unchanged {
-		c.deps.Logger.Debug("table unchanged", "table", t.name, "source", t.source.Name())
+		c.deps.Logger.Debug("table unchanged", "table", t.name, "input", t.source.Name())
 		return nil
 	}
 	defer rows.Close()
@@ -247,7 +247,7 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 		c.notes[t.name] = notes
 	}
 	c.mu.Unlock()
-	c.deps.Logger.Info("table synced", "table", t.name, "source", t.source.Name(), "rows", r.stored, "invalid_rows", r.invalid)
+	c.deps.Logger.Info("table synced", "table", t.name, "input", t.source.Name(), "rows", r.stored, "invalid_rows", r.invalid)
 	return nil
 }
 

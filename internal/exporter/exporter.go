@@ -60,10 +60,14 @@ func New(opts Options, st *store.Store) *Exporter {
 	if opts.Enabled == nil {
 		opts.Enabled = func(string) bool { return true }
 	}
+	sched := scheduler.New(opts.Logger, opts.Now)
+	if st != nil {
+		sched.KeepHealthIn(st)
+	}
 	return &Exporter{
 		opts:      opts,
 		store:     st,
-		Scheduler: scheduler.New(opts.Logger, opts.Now),
+		Scheduler: sched,
 		success:   prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigLastReloadSuccessful.Name, Help: metrics.ConfigLastReloadSuccessful.Help}),
 		lastOK:    prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigLastReloadSuccess.Name, Help: metrics.ConfigLastReloadSuccess.Help}),
 	}

@@ -27,8 +27,9 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/web"
 )
 
-// fakeCollector reads its "upstream" from a file: one number per sync, or
-// the word "fail" to simulate an upstream fault. Each sync counts one event
+// fakeCollector reads its "upstream" from a file: one number per sync, the
+// word "fail" to simulate an upstream fault, or "wait" to hold the sync until
+// the file says something else. Each sync counts one event
 // per distinct number seen, the way real collectors count records.
 type fakeCollector struct {
 	deps     collectors.Deps
@@ -65,6 +66,17 @@ func (f *fakeCollector) Sync(ctx context.Context) error {
 		return err
 	}
 	text := strings.TrimSpace(string(data))
+	for text == "wait" {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+		if data, err = os.ReadFile(f.upstream); err != nil {
+			return err
+		}
+		text = strings.TrimSpace(string(data))
+	}
 	if text == "fail" {
 		// A careless upstream error that echoes the credential.
 		return collectors.WithReason(collectors.ReasonServer, fmt.Errorf("GET https://upstream.example/api?token=%s: 503 Service Unavailable", f.token.Value()))
@@ -148,7 +160,7 @@ func newHarness(t *testing.T, dir, cfg string) *harness {
 	if err := h.exp.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h.handler = web.Handler(web.Options{TelemetryPath: "/metrics", Version: "test", ConfigFile: h.cfgPath, Self: h.reg, Source: h.exp.Scheduler, Reload: h.exp.Reload, Logger: logger})
+	h.handler = web.Handler(web.Options{TelemetryPath: "/metrics", Version: "test", ConfigFile: h.cfgPath, Self: h.reg, Source: h.exp.Scheduler, Reload: h.exp.Reload, EnableLifecycle: true, Logger: logger})
 	t.Cleanup(h.close)
 	return h
 }
@@ -371,15 +383,43 @@ func TestSecretsNeverAppearInLogsErrorsLandingPageOrMetrics(t *testing.T) {
 
 func TestReadinessWaitsForEveryFirstRefresh(t *testing.T) {
 	dir := t.TempDir()
-	// No upstream file yet: the first refresh fails, which also counts as done.
+	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("wait"), 0o600)
 	h := newHarness(t, dir, oneFake)
+	if code, body := h.get("/-/ready"); code != http.StatusServiceUnavailable {
+		t.Errorf("/-/ready = %d %q while the first refresh runs, want 503", code, body)
+	}
+	if code, _ := h.get("/-/healthy"); code != http.StatusOK {
+		t.Errorf("/-/healthy = %d while the first refresh runs", code)
+	}
+	// A failed first refresh counts as done: the exporter serves what it has.
+	h.setUpstream("alpha.txt", "fail")
 	waitFor(t, "ready", h.exp.Scheduler.Ready)
 	if code, _ := h.get("/-/ready"); code != http.StatusOK {
 		t.Errorf("/-/ready = %d after the first (failed) refresh", code)
 	}
-	if code, _ := h.get("/-/healthy"); code != http.StatusOK {
-		t.Errorf("/-/healthy = %d", code)
+}
+
+func TestARestartKeepsCollectorUpUntilTheFirstRefresh(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("1"), 0o600)
+	h := newHarness(t, dir, oneFake)
+	waitFor(t, "ready", h.exp.Scheduler.Ready)
+	h.close()
+
+	// The first refresh after the restart hangs: what is served until it
+	// ends comes from the store, health included.
+	os.WriteFile(filepath.Join(dir, "alpha.txt"), []byte("wait"), 0o600)
+	h2 := newHarness(t, dir, oneFake)
+	_, body := h2.get("/metrics")
+	for _, want := range []string{`sre_collector_up{collector="alpha",kind="fake"} 1`, `sre_fake_value{collector="alpha"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics after a restart lacks %q:\n%s", want, body)
+		}
 	}
+	if strings.Contains(body, `sre_collector_last_success_timestamp_seconds{collector="alpha",kind="fake"} 0`) {
+		t.Errorf("the last success time was not restored:\n%s", body)
+	}
+	h2.setUpstream("alpha.txt", "2")
 }
 
 func TestUnknownCollectorKindIsAConfigError(t *testing.T) {

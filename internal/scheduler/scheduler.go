@@ -21,6 +21,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
 )
 
@@ -63,6 +64,8 @@ type Scheduler struct {
 	rendered  atomic.Pointer[snapshot.Rendered]
 	renderErr error
 
+	health HealthStore // nil: outcomes are not kept across restarts
+
 	errors   *prometheus.CounterVec
 	requests *prometheus.CounterVec
 	quota    *prometheus.GaugeVec
@@ -89,6 +92,19 @@ func New(logger *slog.Logger, now func() time.Time) *Scheduler {
 	s.rendered.Store(&snapshot.Rendered{})
 	return s
 }
+
+// HealthStore keeps each collector's last refresh outcome across restarts
+// (*store.Store implements it). Keys are "kind/name", the collector's store
+// bucket.
+type HealthStore interface {
+	SaveHealth(collector string, h store.Health) error
+	LoadHealth(collector string) (store.Health, bool, error)
+}
+
+// KeepHealthIn makes the scheduler save every refresh outcome in hs and
+// restore it when a collector starts, so sre_collector_up does not drop to
+// 0 on every restart. Call it before the first Apply.
+func (s *Scheduler) KeepHealthIn(hs HealthStore) { s.health = hs }
 
 // Observer returns the upstream observer for one collector instance.
 func (s *Scheduler) Observer(collector string) upstream.Observer {
@@ -120,21 +136,27 @@ func (s *Scheduler) SetStatic(snap *snapshot.Snapshot) {
 // Apply makes the running set equal to instances: new ones start, removed
 // ones stop, changed ones restart. A restarted instance keeps serving its
 // previous data until its first refresh.
+//
+// Runners are swapped under the lock but stopped after it is released: a
+// runner that is computing its snapshot needs the lock to publish it.
 func (s *Scheduler) Apply(ctx context.Context, instances []Instance) {
 	s.mu.Lock()
 	wanted := map[string]Instance{}
 	for _, in := range instances {
 		wanted[in.Name] = in
 	}
+	var stopped []*runner
+	var removed []string
 	for name, r := range s.runners {
 		if in, ok := wanted[name]; ok && in.Fingerprint == r.inst.Fingerprint && in.Kind == r.inst.Kind {
 			delete(wanted, name)
 			continue
 		}
-		r.stop()
+		stopped = append(stopped, r)
 		delete(s.runners, name)
 		if _, still := wanted[name]; !still {
 			delete(s.labelled, name)
+			removed = append(removed, name)
 		}
 	}
 	var started []*runner
@@ -144,10 +166,30 @@ func (s *Scheduler) Apply(ctx context.Context, instances []Instance) {
 		started = append(started, r)
 	}
 	s.mu.Unlock()
+
+	// Old runners stop before their replacements start, so two runners
+	// never sync one store bucket at once.
+	for _, r := range stopped {
+		r.stop()
+	}
+	// A removed collector's health series go with it; the stopped runner
+	// can no longer bring them back.
+	for _, name := range removed {
+		s.forget(name)
+	}
 	for _, r := range started {
 		r.start(ctx)
 	}
 	s.publish()
+}
+
+// forget deletes the health series of a collector that is no longer
+// configured.
+func (s *Scheduler) forget(name string) {
+	s.errors.DeletePartialMatch(prometheus.Labels{"collector": name})
+	s.requests.DeletePartialMatch(prometheus.Labels{"collector": name})
+	s.quota.DeleteLabelValues(name)
+	s.reset.DeleteLabelValues(name)
 }
 
 // Stop stops every instance and waits for them.
@@ -212,16 +254,23 @@ func (s *Scheduler) RefreshNow(ctx context.Context) {
 	wg.Wait()
 }
 
-func (s *Scheduler) setSnapshot(name string, snap *snapshot.Snapshot) error {
+// setSnapshot publishes r's snapshot unless r was stopped or replaced
+// meanwhile (a reload does not wait for a busy runner).
+func (s *Scheduler) setSnapshot(r *runner, snap *snapshot.Snapshot) error {
+	name := r.inst.Name
 	labelled, err := snapshot.Merge([]snapshot.Source{{Snapshot: snap, LabelName: metrics.CollectorLabel, LabelValue: name}})
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
-	if _, running := s.runners[name]; running {
+	current := s.runners[name] == r
+	if current {
 		s.labelled[name] = labelled
 	}
 	s.mu.Unlock()
+	if !current {
+		return nil
+	}
 	return s.publish()
 }
 
@@ -294,15 +343,16 @@ func (s *Scheduler) Collect(ch chan<- prometheus.Metric) {
 
 // runner drives one instance.
 type runner struct {
-	s      *Scheduler
-	inst   Instance
-	cancel context.CancelFunc
-	done   chan struct{}
+	s    *Scheduler
+	inst Instance
+	done chan struct{}
 	// refreshMu serialises refreshes (the loop and RefreshNow).
 	refreshMu sync.Mutex
 
-	mu sync.Mutex
-	st Status
+	mu      sync.Mutex
+	st      Status
+	cancel  context.CancelFunc // nil until started
+	stopped bool
 }
 
 func newRunner(s *Scheduler, inst Instance) *runner {
@@ -311,7 +361,14 @@ func newRunner(s *Scheduler, inst Instance) *runner {
 
 func (r *runner) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
+	r.mu.Lock()
+	if r.stopped { // Stop ran between Apply's swap and this start
+		r.mu.Unlock()
+		cancel()
+		return
+	}
 	r.cancel = cancel
+	r.mu.Unlock()
 	// Serve what the store already holds before the first sync, so a
 	// restart does not blank the dashboards.
 	r.restore()
@@ -320,8 +377,20 @@ func (r *runner) start(parent context.Context) {
 }
 
 func (r *runner) stop() {
-	r.cancel()
+	r.mu.Lock()
+	r.stopped = true
+	cancel := r.cancel
+	r.mu.Unlock()
+	if cancel == nil {
+		return // never started, so no loop to wait for
+	}
+	cancel()
 	<-r.done
+	// A refresh started by RefreshNow is not the loop's: wait for it too,
+	// so nothing of this runner touches its store bucket or its health
+	// series once stop returns.
+	r.refreshMu.Lock()
+	r.refreshMu.Unlock()
 }
 
 func (r *runner) loop(ctx context.Context) {
@@ -344,14 +413,27 @@ func (r *runner) loop(ctx context.Context) {
 	}
 }
 
+func (r *runner) healthKey() string { return r.inst.Kind + "/" + r.inst.Name }
+
 func (r *runner) restore() {
+	if r.s.health != nil {
+		h, found, err := r.s.health.LoadHealth(r.healthKey())
+		if err != nil {
+			r.s.logger.Warn("cannot restore the last refresh outcome from the store", "collector", r.inst.Name, "err", r.redact(err.Error()))
+		}
+		if found && err == nil {
+			r.mu.Lock()
+			r.st.Up, r.st.LastAttempt, r.st.LastSuccess, r.st.LastError = h.Up, h.LastAttempt, h.LastSuccess, h.LastError
+			r.mu.Unlock()
+		}
+	}
 	snap, err := r.inst.Collector.Snapshot(r.s.now())
 	if err != nil {
 		r.s.logger.Warn("cannot restore metrics from the store", "collector", r.inst.Name, "err", r.redact(err.Error()))
 		return
 	}
 	if snap.Series() > 0 {
-		_ = r.s.setSnapshot(r.inst.Name, snap)
+		_ = r.s.setSnapshot(r, snap)
 		r.mu.Lock()
 		r.st.Series = snap.Series()
 		r.mu.Unlock()
@@ -361,7 +443,10 @@ func (r *runner) restore() {
 func (r *runner) refresh(parent context.Context) {
 	r.refreshMu.Lock()
 	defer r.refreshMu.Unlock()
-	if parent.Err() != nil {
+	r.mu.Lock()
+	stopped := r.stopped // replaced by a reload: its successor syncs now
+	r.mu.Unlock()
+	if stopped || parent.Err() != nil {
 		return
 	}
 	start := r.s.now()
@@ -378,7 +463,7 @@ func (r *runner) refresh(parent context.Context) {
 	// holds the last good data, and windows must move with time.
 	snap, snapErr := r.inst.Collector.Snapshot(r.s.now())
 	if snapErr == nil {
-		if err := r.s.setSnapshot(r.inst.Name, snap); err != nil {
+		if err := r.s.setSnapshot(r, snap); err != nil {
 			snapErr = err
 		}
 	}
@@ -389,7 +474,6 @@ func (r *runner) refresh(parent context.Context) {
 	end := r.s.now()
 
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.st.Done = true
 	r.st.LastAttempt = end
 	r.st.LastDuration = end.Sub(start)
@@ -400,17 +484,31 @@ func (r *runner) refresh(parent context.Context) {
 		r.st.Notes = n.Notes()
 	}
 	if err != nil {
-		reason := collectors.Reason(err)
 		r.st.Up = false
 		r.st.LastError = r.redact(err.Error())
-		r.s.errors.WithLabelValues(r.inst.Name, reason).Inc()
-		r.s.logger.Error("collector refresh failed; keeping its last good data", "collector", r.inst.Name, "kind", r.inst.Kind, "reason", reason, "err", r.st.LastError)
-		return
+	} else {
+		r.st.Up = true
+		r.st.LastSuccess = end
+		r.st.LastError = ""
 	}
-	r.st.Up = true
-	r.st.LastSuccess = end
-	r.st.LastError = ""
-	r.s.logger.Debug("collector refreshed", "collector", r.inst.Name, "kind", r.inst.Kind, "duration", r.st.LastDuration, "series", r.st.Series)
+	st := r.st
+	r.mu.Unlock()
+
+	if err != nil {
+		reason := collectors.Reason(err)
+		r.s.errors.WithLabelValues(r.inst.Name, reason).Inc()
+		r.s.logger.Error("collector refresh failed; keeping its last good data", "collector", r.inst.Name, "kind", r.inst.Kind, "reason", reason, "err", st.LastError)
+	} else {
+		r.s.logger.Debug("collector refreshed", "collector", r.inst.Name, "kind", r.inst.Kind, "duration", st.LastDuration, "series", st.Series)
+	}
+	// Saved outside r.mu: a store write waits for fsync, and scrapes read
+	// the status.
+	if r.s.health != nil {
+		h := store.Health{Up: st.Up, LastAttempt: st.LastAttempt, LastSuccess: st.LastSuccess, LastError: st.LastError}
+		if err := r.s.health.SaveHealth(r.healthKey(), h); err != nil {
+			r.s.logger.Warn("cannot save the refresh outcome; a restart will show the collector down until its first refresh", "collector", r.inst.Name, "err", r.redact(err.Error()))
+		}
+	}
 }
 
 func (r *runner) redact(msg string) string {

@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // formatMagic marks a file as this exporter's store; a bbolt file without it
@@ -37,26 +40,90 @@ type Store struct {
 	path string
 }
 
+// initialMmapSize is the address space mapped at open. bbolt remaps (and
+// waits for every reader) each time the file outgrows the map; starting at
+// 128 MiB spares a large first sync most of those remaps. It is address
+// space, not memory: pages are only read in when touched.
+const initialMmapSize = 128 << 20
+
 // Open opens or creates the store at path. A file that is not a bbolt
-// database, or a bbolt database written by another program or a newer
+// database, is damaged, or was written by another program or a newer
 // version, is an error that names the file.
 func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	var db *bolt.DB
+	err := refuseDamage(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, InitialMmapSize: initialMmapSize})
+		return err
+	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("store %s: locked by another process", path)
 		}
-		return nil, fmt.Errorf("store %s: not a usable store file (corrupt or foreign): %w", path, err)
-	}
-	s := &Store{db: db, path: path}
-	if err := s.checkFormat(); err != nil {
-		db.Close()
+		if !errors.Is(err, errDamaged) {
+			err = fmt.Errorf("store %s: %w: %w", path, errDamaged, err)
+		}
 		return nil, err
 	}
+	s := &Store{db: db, path: path}
+	for _, check := range []func() error{s.checkSize, s.checkFormat, s.checkPages} {
+		if err := refuseDamage(path, check); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+var errDamaged = errors.New("damaged or not a store file (move it aside to start with an empty store)")
+
+// refuseDamage runs fn, turning the panics bbolt raises on damaged pages,
+// and the faults of reading a mapped page past the end of a cut file, into
+// an error naming the file.
+func refuseDamage(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			if _, fault := p.(runtime.Error); fault {
+				p = fmt.Sprintf("a page cannot be read, the file may be cut short (%v)", p)
+			}
+			err = fmt.Errorf("store %s: %w: %v", path, errDamaged, p)
+		}
+	}()
+	return fn()
+}
+
+// checkSize refuses a file shorter than the pages its header says are in
+// use (a copy cut short); reading them would fault.
+func (s *Store) checkSize() error {
+	info, err := os.Stat(s.path)
+	if err != nil {
+		return fmt.Errorf("store %s: %w", s.path, err)
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		if used := tx.Size(); used > info.Size() {
+			return fmt.Errorf("store %s: %w: the file is %d bytes but its pages reach %d", s.path, errDamaged, info.Size(), used)
+		}
+		return nil
+	})
+}
+
+// checkPages walks every page once, so a damaged file is refused at startup
+// rather than panicking in the middle of a sync or a snapshot.
+func (s *Store) checkPages() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		var first error
+		for err := range tx.Check() {
+			// One problem is enough to refuse the file; draining the rest
+			// lets the checker's goroutine end.
+			if first == nil {
+				first = fmt.Errorf("store %s: %w: %w", s.path, errDamaged, err)
+			}
+		}
+		return first
+	})
 }
 
 func (s *Store) checkFormat() error {
@@ -297,4 +364,54 @@ func (t *Tx) DeleteKind(kind string) error {
 		return err
 	}
 	return recs.DeleteBucket([]byte(kind))
+}
+
+var healthBucket = []byte("health")
+
+// Health is a collector's last refresh outcome. It is kept so that a restart
+// serves the same sre_collector_up as before it, instead of 0 until the
+// first refresh, which would make a collector-down alert flap.
+type Health struct {
+	Up          bool      `json:"up"`
+	LastAttempt time.Time `json:"last_attempt"`
+	LastSuccess time.Time `json:"last_success"`
+	LastError   string    `json:"last_error,omitempty"` // already redacted
+}
+
+// SaveHealth records the last refresh outcome of a collector.
+func (s *Store) SaveHealth(collector string, h Health) error {
+	data, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("store %s: collector %s: encode health: %w", s.path, collector, err)
+	}
+	return s.Update(collector, func(tx *Tx) error {
+		b, err := tx.sub(healthBucket, true)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("last_refresh"), data)
+	})
+}
+
+// LoadHealth returns the last refresh outcome saved for a collector, and
+// false if none was saved.
+func (s *Store) LoadHealth(collector string) (Health, bool, error) {
+	var h Health
+	var found bool
+	err := s.View(collector, func(tx *Tx) error {
+		b, _ := tx.sub(healthBucket, false)
+		if b == nil {
+			return nil
+		}
+		data := b.Get([]byte("last_refresh"))
+		if data == nil {
+			return nil
+		}
+		found = true
+		if err := json.Unmarshal(data, &h); err != nil {
+			return fmt.Errorf("decode health: %w", err)
+		}
+		return nil
+	})
+	return h, found, err
 }

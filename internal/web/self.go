@@ -61,18 +61,29 @@ func (s *selfMetrics) health() uint64 {
 func (s *selfMetrics) get() renderedSelf {
 	health := s.health()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rendered.text == nil || s.rendered.health != health || s.now().Sub(s.rendered.at) >= s.maxAge {
-		s.rendered = s.render(health)
+	r := s.rendered
+	s.mu.Unlock()
+	if r.text != nil && r.health == health && s.now().Sub(r.at) < s.maxAge {
+		return r
 	}
-	return s.rendered
+	// Rendered outside the lock: a slow gather must not queue every other
+	// scrape behind it.
+	r = s.render(health)
+	s.mu.Lock()
+	if s.rendered.at.IsZero() || !r.at.Before(s.rendered.at) {
+		s.rendered = r
+	}
+	s.mu.Unlock()
+	return r
 }
 
 // refresh renders again unconditionally; the background loop calls it.
 func (s *selfMetrics) refresh() {
 	r := s.render(s.health())
 	s.mu.Lock()
-	s.rendered = r
+	if s.rendered.at.IsZero() || !r.at.Before(s.rendered.at) {
+		s.rendered = r
+	}
 	s.mu.Unlock()
 }
 

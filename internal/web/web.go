@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"context"
 	_ "embed"
+	"fmt"
 	"html/template"
 	"io"
 	"log/slog"
@@ -38,8 +39,16 @@ type Options struct {
 	Self          prometheus.Gatherer // the exporter's own metrics
 	Source        Source
 	Reload        func() error
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// EnableLifecycle allows POST /-/reload (--web.enable-lifecycle). It is
+	// off by default, as in Prometheus: any web page a user visits could
+	// otherwise post a cross-origin form to it.
+	EnableLifecycle bool
+	// MaxRequests caps concurrent scrapes of TelemetryPath; beyond it a
+	// scrape gets 503 at once instead of holding a goroutine and its
+	// buffers (--web.max-requests). 0 means no cap.
+	MaxRequests int
+	Logger      *slog.Logger
+	Now         func() time.Time
 	// Reloads counts configuration loads, failed ones included, so a
 	// reload's outcome is served at once although no collector changed.
 	Reloads func() uint64
@@ -51,6 +60,27 @@ type Options struct {
 	Context context.Context
 }
 
+// Timeouts of the HTTP server. A client that stops reading is cut off after
+// writeTimeout, so slow or stuck clients cannot pile up goroutines; idle
+// keep-alive connections outlive a typical scrape interval.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
+// NewServer returns an HTTP server for h with the exporter's timeouts.
+func NewServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+	}
+}
+
 // Handler returns the exporter's HTTP handler.
 func Handler(o Options) http.Handler {
 	if o.Now == nil {
@@ -60,7 +90,7 @@ func Handler(o Options) http.Handler {
 		o.SelfMaxAge = 5 * time.Second
 	}
 	mux := http.NewServeMux()
-	mux.Handle(o.TelemetryPath, metricsHandler(o))
+	mux.Handle(o.TelemetryPath, limitConcurrency(o.MaxRequests, metricsHandler(o)))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("Healthy\n"))
 	})
@@ -77,6 +107,10 @@ func Handler(o Options) http.Handler {
 			http.Error(w, "Use POST to reload the configuration\n", http.StatusMethodNotAllowed)
 			return
 		}
+		if !o.EnableLifecycle {
+			http.Error(w, "Lifecycle API is not enabled: start the exporter with --web.enable-lifecycle, or send it SIGHUP\n", http.StatusForbidden)
+			return
+		}
 		if err := o.Reload(); err != nil {
 			http.Error(w, "Reload failed, the previous configuration keeps running: "+config.Redact(err.Error())+"\n", http.StatusInternalServerError)
 			return
@@ -85,6 +119,24 @@ func Handler(o Options) http.Handler {
 	})
 	mux.HandleFunc("/", landingHandler(o))
 	return mux
+}
+
+// limitConcurrency answers 503 to requests beyond max in flight, like
+// promhttp's MaxRequestsInFlight.
+func limitConcurrency(max int, next http.Handler) http.Handler {
+	if max <= 0 {
+		return next
+	}
+	slots := make(chan struct{}, max)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			next.ServeHTTP(w, r)
+		default:
+			http.Error(w, fmt.Sprintf("Too many concurrent scrapes (limit %d, --web.max-requests)\n", max), http.StatusServiceUnavailable)
+		}
+	})
 }
 
 var textFormat = expfmt.NewFormat(expfmt.TypeTextPlain)
