@@ -51,12 +51,14 @@ type harness struct {
 	c      *Collector
 	clock  time.Time
 	sleeps []time.Duration
-	// paced are the pacer's waits.
-	paced []time.Duration
+	// paced are the pacer's waits; they and the HTTP layer's sleeps
+	// advance paceClock at once.
+	paced     []time.Duration
+	paceClock time.Time
 }
 
 func newHarness(t testing.TB, fake *fakeSlack, settings string) *harness {
-	h := &harness{t: t, fake: fake, dir: t.TempDir(), clock: testNow}
+	h := &harness{t: t, fake: fake, dir: t.TempDir(), clock: testNow, paceClock: testNow}
 	h.open()
 	h.build(settings)
 	return h
@@ -79,12 +81,16 @@ func (h *harness) build(settings string) {
 		url = h.fake.srv.URL + "/api/"
 	}
 	c, err := buildCollector(h.dir, url, settings, h.st, func() time.Time { return h.clock }, func(o *upstream.Options, p *pacer) {
+		o.Now = func() time.Time { return h.paceClock }
 		o.Sleep = func(ctx context.Context, d time.Duration) error {
 			h.sleeps = append(h.sleeps, d)
+			h.paceClock = h.paceClock.Add(d)
 			return ctx.Err()
 		}
+		p.now = func() time.Time { return h.paceClock }
 		p.sleep = func(ctx context.Context, d time.Duration) error {
 			h.paced = append(h.paced, d)
+			h.paceClock = h.paceClock.Add(d)
 			return ctx.Err()
 		}
 	})
