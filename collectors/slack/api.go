@@ -32,6 +32,7 @@ var methodTiers = map[string]int{
 	"conversations.list": 20, // Tier 2
 	"conversations.info": 50, // Tier 3
 	"usergroups.list":    20, // Tier 2
+	"users.list":         20, // Tier 2
 }
 
 func newAPIClient(deps collectors.Deps, cfg settings, token string, tune func(*upstream.Options, *pacer)) *apiClient {

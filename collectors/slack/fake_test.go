@@ -27,6 +27,7 @@ type fakeSlack struct {
 	mu       sync.Mutex
 	channels []*fakeChannel
 	groups   []json.RawMessage
+	users    []json.RawMessage
 	// calls counts requests per method.
 	calls map[string]int
 	// fail, when set, may answer a request instead of the fake.
@@ -69,11 +70,12 @@ func (f *fakeSlack) load(path string) {
 	var w struct {
 		Channels   []*fakeChannel    `json:"channels"`
 		UserGroups []json.RawMessage `json:"usergroups"`
+		Users      []json.RawMessage `json:"users"`
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		f.t.Fatalf("%s: %v", path, err)
 	}
-	f.channels, f.groups = w.Channels, w.UserGroups
+	f.channels, f.groups, f.users = w.Channels, w.UserGroups, w.Users
 }
 
 // add posts a message (a reply when it has thread_ts) to a channel.
@@ -147,6 +149,13 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 			f.violations = append(f.violations, "usergroups.list without include_users")
 		}
 		writeJSON(w, map[string]any{"ok": true, "usergroups": f.groups})
+	case "users.list":
+		page, next, err := paginate(f.users, r.Form.Get("cursor"), limit)
+		if err != nil {
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_cursor"})
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "members": page, "response_metadata": map[string]any{"next_cursor": next}})
 	case "conversations.list":
 		types := strings.Split(r.Form.Get("types"), ",")
 		var all []map[string]any

@@ -61,8 +61,10 @@ type people struct {
 	// SRE maps members of the SRE user groups to the catalog team of
 	// their (first configured) group.
 	SRE map[string]string `json:"sre"`
-	// Bots are users marked as bots (users.json in an export).
-	Bots map[string]bool `json:"bots,omitempty"`
+	// Bots are users marked is_bot (users.list, or users.json in an
+	// export); UsersListed is when users.list was last read.
+	Bots        map[string]bool `json:"bots,omitempty"`
+	UsersListed time.Time       `json:"users_listed,omitempty"`
 }
 
 // Poster classes, the values of the "poster" label.

@@ -167,7 +167,8 @@ func fixtureFake(t testing.TB) *fakeSlack {
 // The fixture (now = 2026-11-20T12:00Z). People: U0SRE1 is in
 // @sre-platform (team platform) and @sre-data, and counts for platform,
 // the first group listed; U0SRE2 is in @sre-data (team data); U0DEV1..3
-// are everyone else; B0BOT1 is an integration.
+// are everyone else; B0BOT1 is an integration (bot_id) and U0BOT2 a bot
+// user (is_bot in users.list or users.json).
 //
 // #sre-help (help channel, 42 members, team platform by alias):
 //
@@ -186,6 +187,7 @@ func fixtureFake(t testing.TB) *fakeSlack {
 //	u1  -1d   SRE1, 5 reactions; reply DEV1 -23h
 //	u2  -20d  SRE2
 //	u3  -60d  DEV2
+//	u4  -2d   BOT2, a bot user posting without bot_id
 const fixtureMetrics = `
 # HELP sre_slack_channel_members Members of the channel now (the export's member list for an export), with the catalog team the channel maps to.
 # TYPE sre_slack_channel_members gauge
@@ -202,9 +204,9 @@ sre_slack_messages_in_window{channel="sre-help",poster="other",window="90d"} 5
 sre_slack_messages_in_window{channel="sre-help",poster="sre",window="7d"} 1
 sre_slack_messages_in_window{channel="sre-help",poster="sre",window="30d"} 1
 sre_slack_messages_in_window{channel="sre-help",poster="sre",window="90d"} 1
-sre_slack_messages_in_window{channel="sre-updates",poster="bot",window="7d"} 0
-sre_slack_messages_in_window{channel="sre-updates",poster="bot",window="30d"} 0
-sre_slack_messages_in_window{channel="sre-updates",poster="bot",window="90d"} 0
+sre_slack_messages_in_window{channel="sre-updates",poster="bot",window="7d"} 1
+sre_slack_messages_in_window{channel="sre-updates",poster="bot",window="30d"} 1
+sre_slack_messages_in_window{channel="sre-updates",poster="bot",window="90d"} 1
 sre_slack_messages_in_window{channel="sre-updates",poster="other",window="7d"} 0
 sre_slack_messages_in_window{channel="sre-updates",poster="other",window="30d"} 0
 sre_slack_messages_in_window{channel="sre-updates",poster="other",window="90d"} 1
@@ -222,9 +224,9 @@ sre_slack_posters_in_window{channel="sre-help",poster="other",window="90d"} 2
 sre_slack_posters_in_window{channel="sre-help",poster="sre",window="7d"} 2
 sre_slack_posters_in_window{channel="sre-help",poster="sre",window="30d"} 2
 sre_slack_posters_in_window{channel="sre-help",poster="sre",window="90d"} 2
-sre_slack_posters_in_window{channel="sre-updates",poster="bot",window="7d"} 0
-sre_slack_posters_in_window{channel="sre-updates",poster="bot",window="30d"} 0
-sre_slack_posters_in_window{channel="sre-updates",poster="bot",window="90d"} 0
+sre_slack_posters_in_window{channel="sre-updates",poster="bot",window="7d"} 1
+sre_slack_posters_in_window{channel="sre-updates",poster="bot",window="30d"} 1
+sre_slack_posters_in_window{channel="sre-updates",poster="bot",window="90d"} 1
 sre_slack_posters_in_window{channel="sre-updates",poster="other",window="7d"} 1
 sre_slack_posters_in_window{channel="sre-updates",poster="other",window="30d"} 1
 sre_slack_posters_in_window{channel="sre-updates",poster="other",window="90d"} 2
@@ -403,7 +405,7 @@ func TestARefreshWithNothingNewCostsOneHistoryCallPerChannelAndNoReplies(t *test
 	h.mustSync()
 	for method, want := range map[string]int{
 		"conversations.history": 2, "conversations.replies": 0, "conversations.list": 0,
-		"conversations.info": 2, "usergroups.list": 1,
+		"conversations.info": 2, "usergroups.list": 1, "users.list": 0,
 	} {
 		if got := f.count(method); got != want {
 			t.Errorf("%s: %d calls, want %d", method, got, want)

@@ -52,9 +52,31 @@ func (c *Collector) syncLive(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// syncPeople stores who is in the SRE user groups (one usergroups.list).
+// usersEvery is how often the user list is read again for bot users;
+// bots are rarely added, and users.list costs a Tier 2 request per 200
+// users.
+const usersEvery = 24 * time.Hour
+
+// syncPeople stores who is in the SRE user groups (one usergroups.list)
+// and, once a day, which users are bots (users.list).
 func (c *Collector) syncPeople(ctx context.Context) error {
-	p := people{SRE: map[string]string{}}
+	var p people
+	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) (err error) {
+		p, err = loadPeople(tx)
+		return err
+	})
+	if err != nil {
+		return collectors.WithReason(collectors.ReasonStore, fmt.Errorf("slack: %w", err))
+	}
+	p.SRE = map[string]string{}
+	now := c.deps.Now().UTC()
+	if p.UsersListed.IsZero() || now.Sub(p.UsersListed) >= usersEvery || now.Before(p.UsersListed) {
+		bots, err := c.listBots(ctx)
+		if err != nil {
+			return err
+		}
+		p.Bots, p.UsersListed = bots, now
+	}
 	if len(c.cfg.SREUserGroups) > 0 {
 		var groups []slackapi.UserGroup
 		err := c.api.call(ctx, "usergroups.list", func(ctx context.Context) (err error) {
@@ -67,6 +89,33 @@ func (c *Collector) syncPeople(ctx context.Context) error {
 		c.addGroups(p, groups)
 	}
 	return c.putPeople(p)
+}
+
+// listBots reads users.list, all pages, for the users marked is_bot.
+func (c *Collector) listBots(ctx context.Context) (map[string]bool, error) {
+	bots := map[string]bool{}
+	pages := c.api.api.GetUsersPaginated(slackapi.GetUsersOptionLimit(c.cfg.PageSize))
+	for page := 1; ; page++ {
+		var err error
+		err = c.api.call(ctx, "users.list", func(ctx context.Context) (err error) {
+			pages, err = pages.Next(ctx)
+			if pages.Done(err) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("slack users: page %d: %w", page, err)
+		}
+		for _, u := range pages.Users {
+			if u.IsBot {
+				bots[u.ID] = true
+			}
+		}
+		if pages.Cursor == "" {
+			return bots, nil
+		}
+	}
 }
 
 // addGroups maps the members of the configured groups to their group's
