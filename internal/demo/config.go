@@ -18,7 +18,7 @@ func configYAML(o *org) []byte {
 	b.WriteString("catalog:\n  teams:\n")
 	for _, t := range o.teams {
 		fmt.Fprintf(&b, "    - name: %s\n      members: %d\n      aliases: %s\n", t.name, len(t.people),
-			flowList(t.display, "jira:"+t.jira, "github:team:"+t.name, "slack:"+t.slack))
+			flowList(append([]string{t.display, "jira:" + t.jira, "github:team:" + t.name, "slack:" + t.slack}, slackAliases(t)...)...))
 	}
 	b.WriteString("  services:\n")
 	for _, s := range o.services {
@@ -40,6 +40,7 @@ func configYAML(o *org) []byte {
     name: demo-incidents
     source: incidents.csv
 `)
+	b.WriteString(slackCollectorYAML)
 	return b.Bytes()
 }
 

@@ -64,7 +64,7 @@ func Generate(dir string, end time.Time) error {
 			return fmt.Errorf("demo: write %s: %w", name, err)
 		}
 	}
-	return nil
+	return writeSlackExport(dir, files)
 }
 
 // render produces every file's content in memory, keyed by file name.
@@ -94,6 +94,13 @@ func render(end time.Time) (map[string][]byte, error) {
 		out[t.file] = data
 	}
 	out["config.yml"] = configYAML(o)
+	slack, err := slackExportFiles(o, c)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %s: %w", SlackExportDir, err)
+	}
+	for name, data := range slack {
+		out[name] = data
+	}
 	return out, nil
 }
 
