@@ -191,3 +191,23 @@ sre_slack_channel_members{channel="sre-updates",team="unknown"} 17
 		t.Error(err)
 	}
 }
+
+func TestAMessageDeletedWithinTheOverlapStopsCounting(t *testing.T) {
+	f := fixtureFake(t)
+	h := newHarness(t, f, liveSettings)
+	h.mustSync()
+	f.remove("C0HELP0001", fixtureTS(-5*time.Hour))     // m4, inside the overlap: seen gone
+	f.remove("C0HELP0001", fixtureTS(-10*24*time.Hour)) // m3, before it: not seen
+	h.clock = h.clock.Add(time.Minute)
+	h.mustSync()
+	want := `
+# HELP sre_slack_questions_in_window Questions asked in a help channel in the window: top-level human messages by people outside the SRE user groups.
+# TYPE sre_slack_questions_in_window gauge
+sre_slack_questions_in_window{channel="sre-help",window="7d"} 2
+sre_slack_questions_in_window{channel="sre-help",window="30d"} 3
+sre_slack_questions_in_window{channel="sre-help",window="90d"} 4
+`
+	if err := testutil.GatherAndCompare(h.snapshot(), strings.NewReader(want), "sre_slack_questions_in_window"); err != nil {
+		t.Error(err)
+	}
+}

@@ -86,6 +86,23 @@ func (f *fakeSlack) add(channel string, msg string) {
 	ch.Messages = append(ch.Messages, json.RawMessage(msg))
 }
 
+// remove deletes the message ts (without a thread, as Slack does for a
+// message whose thread is empty) from a channel.
+func (f *fakeSlack) remove(channel, ts string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := f.channel(channel)
+	for i, raw := range ch.Messages {
+		var m fakeMsg
+		json.Unmarshal(raw, &m)
+		if m.TS == ts {
+			ch.Messages = append(ch.Messages[:i], ch.Messages[i+1:]...)
+			return
+		}
+	}
+	f.t.Fatalf("no message %s in %s", ts, channel)
+}
+
 func (f *fakeSlack) count(method string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

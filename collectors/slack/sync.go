@@ -276,6 +276,10 @@ func (c *Collector) syncChannel(ctx context.Context, ref channelRef, id string, 
 	}
 
 	latest := st.Latest
+	// seen are the messages this attempt's pages returned; when the pass
+	// completes, stored messages in its range that Slack no longer lists
+	// were deleted. A resumed attempt covers only (oldest, latest).
+	p := &pass{state: &st, seen: map[string]bool{}, upper: latest}
 	cursor := ""
 	for page := 1; ; page++ {
 		var resp *slackapi.GetConversationHistoryResponse
@@ -289,7 +293,7 @@ func (c *Collector) syncChannel(ctx context.Context, ref channelRef, id string, 
 			return fmt.Errorf("history page %d: %w", page, err)
 		}
 		done := !resp.HasMore || resp.ResponseMetaData.NextCursor == ""
-		if err := c.storeHistoryPage(ctx, id, resp.Messages, &st, done); err != nil {
+		if err := c.storeHistoryPage(ctx, id, resp.Messages, p, done); err != nil {
 			return fmt.Errorf("history page %d: %w", page, err)
 		}
 		if done {
@@ -299,11 +303,26 @@ func (c *Collector) syncChannel(ctx context.Context, ref channelRef, id string, 
 	}
 }
 
+// pass is one attempt at a history pass.
+type pass struct {
+	state *passState
+	seen  map[string]bool
+	// upper is the attempt's latest bound ("" for none).
+	upper string
+}
+
+// gone tells whether a stored message was deleted upstream: inside the
+// attempt's range and not returned by it.
+func (p *pass) gone(key string) bool {
+	return key > tsKey(p.state.Oldest) && (p.upper == "" || key < tsKey(p.upper)) && !p.seen[key]
+}
+
 // storeHistoryPage reads the changed threads of a page, then stores the
 // page's messages and the pass state (or, on the last page, the new
-// cursor) in one transaction.
-func (c *Collector) storeHistoryPage(ctx context.Context, id string, msgs []slackapi.Message, st *passState, done bool) error {
+// cursor, removing the messages deleted upstream) in one transaction.
+func (c *Collector) storeHistoryPage(ctx context.Context, id string, msgs []slackapi.Message, p *pass, done bool) error {
 	kind := msgKind + id
+	st := p.state
 	type item struct {
 		key string
 		m   message
@@ -354,6 +373,7 @@ func (c *Collector) storeHistoryPage(ctx context.Context, id string, msgs []slac
 
 	for _, it := range items {
 		k := it.key
+		p.seen[k] = true
 		if st.Top == "" || k > tsKey(st.Top) {
 			st.Top = keyTS(k)
 		}
@@ -373,6 +393,21 @@ func (c *Collector) storeHistoryPage(ctx context.Context, id string, msgs []slac
 				return err
 			}
 			return tx.SetCursor(cursorPass+id, string(raw))
+		}
+		var deleted []string
+		err := tx.ForEachRecord(kind, func(key string, _ []byte) error {
+			if p.gone(key) {
+				deleted = append(deleted, key)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, key := range deleted {
+			if err := tx.DeleteRecord(kind, key); err != nil {
+				return err
+			}
 		}
 		if st.Top != "" {
 			old := tx.Cursor(cursorLatest + id)
