@@ -200,7 +200,11 @@ func (a *apiClient) call(ctx context.Context, method string, fn func(context.Con
 	}
 	// A 200 whose body is not JSON comes here with the decoder's error,
 	// which Classify reports as "decode".
-	return upstream.Classify(cause, ex.resp)
+	classified := upstream.Classify(cause, ex.resp)
+	if collectors.Reason(classified) == collectors.ReasonDecode {
+		return fmt.Errorf("%s: the answer is not valid JSON: %w", method, classified)
+	}
+	return classified
 }
 
 // slackError explains an ok:false answer and gives it a reason.

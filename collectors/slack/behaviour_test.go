@@ -111,7 +111,7 @@ func TestSlackErrorsGetAClearMessageAndReason(t *testing.T) {
 		{"malformed JSON is a decode error", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"ok":true,"messages":[{"ts":`))
-		}, collectors.ReasonDecode, "conversations.history"},
+		}, collectors.ReasonDecode, "conversations.history: the answer is not valid JSON"},
 		{"a 503 after retries is a server error", func(w http.ResponseWriter) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}, collectors.ReasonServer, "503"},

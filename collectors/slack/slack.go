@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -140,8 +141,8 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options, *pacer)) (*
 			return nil, deps.Errorf("export", "set either export or token/token_file, not both")
 		}
 		c.export = cfg.Export
-		if !strings.HasPrefix(c.export, "/") {
-			c.export = deps.BaseDir + "/" + c.export
+		if !filepath.IsAbs(c.export) {
+			c.export = filepath.Join(deps.BaseDir, c.export)
 		}
 		return c, nil
 	}
