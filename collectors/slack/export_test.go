@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 )
@@ -152,4 +154,63 @@ func copyDir(t testing.TB, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestTheRepliesOfADeletedFirstMessageStillCount(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "export")
+	copyDir(t, "testdata/export", dir)
+	// u1 deleted after its reply: Slack keeps a tombstone with the thread.
+	day := filepath.Join(dir, "sre-updates", "2026-11-19.json")
+	write(t, day, `[
+ {"type": "message", "subtype": "tombstone", "user": "USLACKBOT", "ts": "1795089600.000100", "thread_ts": "1795089600.000100", "reply_count": 1},
+ {"type": "message", "user": "U0DEV1", "ts": "1795093200.000100", "thread_ts": "1795089600.000100"}
+]`)
+	h := newHarness(t, nil, "export: "+dir+"\n"+liveSettings)
+	h.mustSync()
+	want := `
+# HELP sre_slack_replies_in_window Thread replies posted in the window (dated by the reply), by poster class of the replier.
+# TYPE sre_slack_replies_in_window gauge
+sre_slack_replies_in_window{channel="sre-updates",poster="bot",window="7d"} 0
+sre_slack_replies_in_window{channel="sre-updates",poster="bot",window="30d"} 0
+sre_slack_replies_in_window{channel="sre-updates",poster="bot",window="90d"} 0
+sre_slack_replies_in_window{channel="sre-updates",poster="other",window="7d"} 1
+sre_slack_replies_in_window{channel="sre-updates",poster="other",window="30d"} 1
+sre_slack_replies_in_window{channel="sre-updates",poster="other",window="90d"} 1
+sre_slack_replies_in_window{channel="sre-updates",poster="sre",window="7d"} 0
+sre_slack_replies_in_window{channel="sre-updates",poster="sre",window="30d"} 0
+sre_slack_replies_in_window{channel="sre-updates",poster="sre",window="90d"} 0
+# HELP sre_slack_system_messages_in_window System messages (joins, leaves, topic and name changes, pins) posted in the window, top-level or in threads.
+# TYPE sre_slack_system_messages_in_window gauge
+sre_slack_system_messages_in_window{channel="sre-updates",window="7d"} 1
+sre_slack_system_messages_in_window{channel="sre-updates",window="30d"} 1
+sre_slack_system_messages_in_window{channel="sre-updates",window="90d"} 1
+# HELP sre_slack_threads_in_window Top-level messages posted in the window that have at least one reply.
+# TYPE sre_slack_threads_in_window gauge
+sre_slack_threads_in_window{channel="sre-updates",window="7d"} 1
+sre_slack_threads_in_window{channel="sre-updates",window="30d"} 1
+sre_slack_threads_in_window{channel="sre-updates",window="90d"} 1
+`
+	if err := testutil.GatherAndCompare(onlyChannel(h.snapshot(), "sre-updates"), strings.NewReader(want),
+		"sre_slack_replies_in_window", "sre_slack_system_messages_in_window", "sre_slack_threads_in_window"); err != nil {
+		t.Error(err)
+	}
+}
+
+// onlyChannel keeps the series of one channel.
+func onlyChannel(g prometheus.Gatherer, channel string) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		mfs, err := g.Gather()
+		for _, mf := range mfs {
+			var keep []*dto.Metric
+			for _, m := range mf.Metric {
+				for _, l := range m.Label {
+					if l.GetName() == "channel" && l.GetValue() == channel {
+						keep = append(keep, m)
+					}
+				}
+			}
+			mf.Metric = keep
+		}
+		return mfs, err
+	})
 }

@@ -123,10 +123,8 @@ func (f *figures) channel(tx *store.Tx, cat *catalog.Catalog, p people, ch chann
 			return fmt.Errorf("channel %s: %w", ch.ID, err)
 		}
 		f.post(p, name, t, m.User, m.Bot, m.System, m.Reactions, f.messages)
-		if m.System {
-			return nil
-		}
-		class := p.class(m.User, m.Bot)
+		// A deleted first message with replies stays as a system
+		// "tombstone": its thread still counts.
 		if len(m.Replies) > 0 {
 			f.threads.Add(t, 1, "channel", name)
 		}
@@ -141,7 +139,7 @@ func (f *figures) channel(tx *store.Tx, cat *catalog.Catalog, p people, ch chann
 				firstSRE = rt
 			}
 		}
-		if !help || class != posterOther {
+		if !help || m.System || p.class(m.User, m.Bot) != posterOther {
 			return nil
 		}
 		f.questions.Add(t, 1, "channel", name)
