@@ -485,3 +485,31 @@ func mustTS(t *testing.T, channel string) time.Time {
 	}
 	return ts.Add(100 * time.Microsecond)
 }
+
+func TestASnapshotOfThePastIgnoresLaterReplies(t *testing.T) {
+	f := fixtureFake(t)
+	h := newHarness(t, f, liveSettings)
+	h.mustSync()
+	// 1h55m ago m1 (-2h) had no reply yet: DEV2 replied at -1h50m and
+	// SRE1 at -1h30m, so m1 was neither a thread nor answered.
+	past := testNow.Add(-115 * time.Minute)
+	snap, err := h.c.Snapshot(past)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP sre_slack_questions_answered_in_window Questions asked in the window (dated by the question) that have a thread reply by a member of the SRE user groups.
+# TYPE sre_slack_questions_answered_in_window gauge
+sre_slack_questions_answered_in_window{channel="sre-help",window="7d"} 1
+sre_slack_questions_answered_in_window{channel="sre-help",window="30d"} 1
+sre_slack_questions_answered_in_window{channel="sre-help",window="90d"} 2
+# HELP sre_slack_threads_in_window Top-level messages posted in the window that have at least one reply.
+# TYPE sre_slack_threads_in_window gauge
+sre_slack_threads_in_window{channel="sre-help",window="7d"} 1
+sre_slack_threads_in_window{channel="sre-help",window="30d"} 1
+sre_slack_threads_in_window{channel="sre-help",window="90d"} 2
+`
+	if err := testutil.GatherAndCompare(onlyChannel(snap, "sre-help"), strings.NewReader(want), "sre_slack_questions_answered_in_window", "sre_slack_threads_in_window"); err != nil {
+		t.Error(err)
+	}
+}

@@ -123,21 +123,27 @@ func (f *figures) channel(tx *store.Tx, cat *catalog.Catalog, p people, ch chann
 			return fmt.Errorf("channel %s: %w", ch.ID, err)
 		}
 		f.post(p, name, t, m.User, m.Bot, m.System, m.Reactions, f.messages)
+		// Replies after now do not exist yet for a snapshot of the past.
 		// A deleted first message with replies stays as a system
 		// "tombstone": its thread still counts.
-		if len(m.Replies) > 0 {
-			f.threads.Add(t, 1, "channel", name)
-		}
 		var firstSRE time.Time
+		thread := false
 		for _, r := range m.Replies {
 			rt, err := parseTS(r.TS)
 			if err != nil {
 				return fmt.Errorf("channel %s: message %s: reply: %w", ch.ID, keyTS(key), err)
 			}
 			f.post(p, name, rt, r.User, r.Bot, r.System, r.Reactions, f.replies)
-			if !r.System && p.class(r.User, r.Bot) == posterSRE && !rt.After(f.now) && (firstSRE.IsZero() || rt.Before(firstSRE)) {
+			if rt.After(f.now) {
+				continue
+			}
+			thread = true
+			if !r.System && p.class(r.User, r.Bot) == posterSRE && (firstSRE.IsZero() || rt.Before(firstSRE)) {
 				firstSRE = rt
 			}
+		}
+		if thread {
+			f.threads.Add(t, 1, "channel", name)
 		}
 		if !help || m.System || p.class(m.User, m.Bot) != posterOther {
 			return nil
