@@ -513,3 +513,18 @@ sre_slack_threads_in_window{channel="sre-help",window="90d"} 2
 		t.Error(err)
 	}
 }
+
+func TestTheUserListIsReadOnceADay(t *testing.T) {
+	f := fixtureFake(t)
+	h := newHarness(t, f, liveSettings)
+	for _, step := range []struct {
+		after time.Duration
+		want  int
+	}{{0, 1}, {23 * time.Hour, 1}, {time.Hour, 2}} {
+		h.clock = h.clock.Add(step.after)
+		h.mustSync()
+		if got := f.count("users.list"); got != step.want {
+			t.Errorf("after %s more: %d users.list calls in all, want %d", step.after, got, step.want)
+		}
+	}
+}
