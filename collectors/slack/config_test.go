@@ -13,6 +13,8 @@ func TestBadSettingsAreRefusedNamingTheField(t *testing.T) {
 	}{
 		{"a channel name without the #", "channels: [sre-help]",
 			`collectors[0].channels[0]: "sre-help" is neither a channel name such as "#sre-help" (lower case, with the #) nor a channel ID such as C0123ABCD`},
+		{"a channel name in upper case", "channels: [\"#SRE-help\"]",
+			`collectors[0].channels[0]: "#SRE-help" is neither a channel name`},
 		{"a channel listed twice", "channels: [\"#sre-help\"]\nhelp_channels: [\"#sre-help\"]",
 			`collectors[0].help_channels[0]: channel #sre-help is already listed in channels[0]`},
 		{"no channel at all", "sre_user_groups: [\"@sre\"]",
@@ -84,5 +86,11 @@ func TestSlackTimestampsRoundTrip(t *testing.T) {
 		if keyTS(tsKey(tc.ts)) != tc.ts && strings.Contains(tc.ts, ".") {
 			t.Errorf("keyTS(tsKey(%q)) = %q", tc.ts, keyTS(tsKey(tc.ts)))
 		}
+	}
+}
+
+func TestChannelNamesMayUseAnyLanguage(t *testing.T) {
+	if _, err := buildCollector(t.TempDir(), "http://127.0.0.1:1/api/", "channels: [\"#サポート\", \"#équipe-sre\", \"#sre_2\"]", nil, time.Now, nil); err != nil {
+		t.Error(err)
 	}
 }
