@@ -90,7 +90,7 @@ func (r channelRef) name() string { return strings.TrimPrefix(r.Ref, "#") }
 
 var (
 	channelID   = regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`)
-	channelName = regexp.MustCompile(`^#[\p{Ll}\p{Lo}\p{N}][\p{Ll}\p{Lo}\p{N}_\-]{0,79}$`)
+	channelName = regexp.MustCompile(`^#[\p{Ll}\p{Lo}\p{Lm}\p{N}][\p{Ll}\p{Lo}\p{Lm}\p{M}\p{N}_\-]{0,79}$`)
 	groupID     = regexp.MustCompile(`^S[A-Z0-9]{6,}$`)
 	groupHandle = regexp.MustCompile(`^@[a-z0-9][a-z0-9._\-]{0,79}$`)
 )
