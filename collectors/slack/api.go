@@ -79,9 +79,9 @@ func orDefault(rt http.RoundTripper) http.RoundTripper {
 
 // pacer spaces the requests of each Web API method evenly at its tier's
 // rate, so a long sync stays under Slack's limits instead of bursting into
-// 429s. It also moves the token that slack-go puts in the form body into
-// nothing: the upstream layer already sent it as "Authorization: Bearer",
-// and a token in a body ends up in proxy and debug logs.
+// 429s. It also drops the token that slack-go puts in the form body: the
+// upstream layer sends it as "Authorization: Bearer", and a token in a
+// body ends up in proxy and debug logs.
 type pacer struct {
 	perMinute map[string]int
 	next      http.RoundTripper
