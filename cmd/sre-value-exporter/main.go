@@ -51,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = int(c)
 		}
 	}()
-	app := kingpin.New("sre-value-exporter", "Turns incident trackers (Jira, GitHub Issues, PagerDuty, incident sheets) and hand-kept records (training, events, newsletters, surveys, champions, savings, adoption, collaboration) into Prometheus metrics.")
+	app := kingpin.New("sre-value-exporter", "Turns incident trackers (Jira, GitHub Issues, PagerDuty, incident sheets), Slack channel activity, Confluence wiki pages and views, and hand-kept records (training, events, newsletters, surveys, champions, savings, adoption, collaboration) into Prometheus metrics.")
 	app.Version(version.Print("sre-value-exporter"))
 	app.HelpFlag.Short('h')
 	app.UsageWriter(stdout)

@@ -19,7 +19,7 @@ func TestConfigCheckAcceptsTheDemoAndNamesMistakes(t *testing.T) {
 	if code := run([]string{"--config.check", "--config.file", "../../examples/demo/config.yml"}, &out, &errOut); code != 0 {
 		t.Fatalf("demo config: exit %d: %s", code, errOut.String())
 	}
-	if got := out.String(); got != "../../examples/demo/config.yml: OK (3 collectors, 8 teams, 12 services)\n" {
+	if got := out.String(); got != "../../examples/demo/config.yml: OK (4 collectors, 8 teams, 12 services)\n" {
 		t.Errorf("output = %q", got)
 	}
 
@@ -135,10 +135,15 @@ func TestTopLevelHelpShowsTheServeFlagsAndOnlyWhatExists(t *testing.T) {
 			t.Errorf("top-level help lacks %q:\n%s", want, help)
 		}
 	}
-	// Sources that have no collector must not be promised.
-	for _, absent := range []string{"wiki", "Slack"} {
+	// Every kind has its flag, and what is not built yet is not promised.
+	for _, k := range collectors.Kinds() {
+		if !strings.Contains(help, "collector."+k.Name) {
+			t.Errorf("top-level help lacks --collector.%s", k.Name)
+		}
+	}
+	for _, absent := range []string{"Grafana", "backfill"} {
 		if strings.Contains(help, absent) {
-			t.Errorf("top-level help promises %q, which no collector reads:\n%s", absent, help)
+			t.Errorf("top-level help promises %q, which does not exist yet:\n%s", absent, help)
 		}
 	}
 }

@@ -8,4 +8,5 @@ import (
 	_ "github.com/sre-value/sre-value-exporter/collectors/jira"
 	_ "github.com/sre-value/sre-value-exporter/collectors/pagerduty"
 	_ "github.com/sre-value/sre-value-exporter/collectors/records"
+	_ "github.com/sre-value/sre-value-exporter/collectors/slack"
 )

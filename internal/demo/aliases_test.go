@@ -2,6 +2,7 @@ package demo
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -54,7 +55,35 @@ func demoCells(t *testing.T, dir string) (teams, services []cell) {
 			}
 		}
 	}
-	return teams, services
+	return append(teams, slackCells(t, dir)...), services
+}
+
+// slackCells are the channels and user groups of the demo's Slack export,
+// as the slack collector names them to the catalog (#channel, @handle).
+func slackCells(t *testing.T, dir string) []cell {
+	t.Helper()
+	var out []cell
+	for file, prefix := range map[string]string{"channels.json": "#", "groups.json": "#", "usergroups.json": "@"} {
+		data, err := os.ReadFile(filepath.Join(dir, SlackExportDir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var entries []struct {
+			Name   string `json:"name"`
+			Handle string `json:"handle"`
+		}
+		if err := json.Unmarshal(data, &entries); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, e := range entries {
+			v := e.Name
+			if prefix == "@" {
+				v = e.Handle
+			}
+			out = append(out, cell{"slack", prefix + v})
+		}
+	}
+	return out
 }
 
 // usedBy tells whether some cell matches alias as the catalog documents it

@@ -25,7 +25,7 @@ func configYAML(o *org, used usedValues) []byte {
 	b.WriteString("  teams:\n")
 	for _, t := range o.teams {
 		fmt.Fprintf(&b, "    - name: %s\n      members: %d\n", t.name, len(t.people))
-		aliases := []string{"confluence:" + t.space}
+		aliases := append([]string{"confluence:" + t.space}, slackAliases(t)...)
 		if used.teams[t.display] {
 			aliases = append([]string{t.display}, aliases...)
 		}
@@ -56,6 +56,7 @@ func configYAML(o *org, used usedValues) []byte {
 `)
 	fmt.Fprintf(&b, "  - kind: confluence\n    name: demo-wiki\n    pages_csv: wiki_pages.csv\n    views_csv: wiki_views.csv\n    spaces: [%s]\n    labels: [%s]\n    key_pages: %s\n    stale_after: %s\n",
 		strings.Join(wikiSpaces(o), ", "), strings.Join(wikiLabels, ", "), flowList(wikiKeyPages...), wikiStaleAfter)
+	b.WriteString(slackCollectorYAML)
 	return b.Bytes()
 }
 

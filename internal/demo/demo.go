@@ -66,7 +66,7 @@ func Generate(dir string, end time.Time) error {
 			return fmt.Errorf("demo: write %s: %w", name, err)
 		}
 	}
-	return nil
+	return writeSlackExport(dir, files)
 }
 
 // render produces every file's content in memory, keyed by file name.
@@ -101,6 +101,13 @@ func render(end time.Time) (map[string][]byte, error) {
 		used.add(tab)
 	}
 	out["config.yml"] = configYAML(o, used)
+	slack, err := slackExportFiles(o, c)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %s: %w", SlackExportDir, err)
+	}
+	for name, data := range slack {
+		out[name] = data
+	}
 	return out, nil
 }
 

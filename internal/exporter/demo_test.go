@@ -62,19 +62,34 @@ func demoCopy(t testing.TB) string {
 		t.Fatal(err)
 	}
 	mtime := demoNow.Add(-24 * time.Hour)
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join("../../examples/demo", e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, e.Name())
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(path, mtime, mtime); err != nil {
-			t.Fatal(err)
+	var copyAll func(src, dst string, entries []os.DirEntry)
+	copyAll = func(src, dst string, entries []os.DirEntry) {
+		for _, e := range entries {
+			from, path := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+			if e.IsDir() { // the Slack export folder
+				sub, err := os.ReadDir(from)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Mkdir(path, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				copyAll(from, path, sub)
+				continue
+			}
+			data, err := os.ReadFile(from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(path, mtime, mtime); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	copyAll("../../examples/demo", dir, entries)
 	return filepath.Join(dir, "config.yml")
 }
 
