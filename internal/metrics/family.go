@@ -68,9 +68,11 @@ func (f *Family) SeriesLabels() []string {
 func (f *Family) HasLabel(name string) bool { return slices.Contains(f.Labels, name) }
 
 // SortedLabels returns the label names in sorted order (shared, read only).
+// Declared and custom families compute it once, before any builder can use
+// them concurrently.
 func (f *Family) SortedLabels() []string {
-	if f.sortedLabels == nil {
-		f.sortedLabels = slices.Sorted(slices.Values(f.Labels))
+	if f.sortedLabels == nil && len(f.Labels) > 0 {
+		return slices.Sorted(slices.Values(f.Labels))
 	}
 	return f.sortedLabels
 }
@@ -119,7 +121,9 @@ func (f *Family) Check() error {
 // Custom returns a family a user declares in the configuration (a records
 // table's custom metric). It is not part of the catalog; see Claims.
 func Custom(name string, typ Type, help string, labels []string) *Family {
-	return &Family{Name: name, Type: typ, Help: help, Labels: labels}
+	f := &Family{Name: name, Type: typ, Help: help, Labels: labels}
+	f.sortedLabels = slices.Sorted(slices.Values(labels))
+	return f
 }
 
 var (
@@ -137,6 +141,7 @@ func declare(f Family) *Family {
 		panic("metrics: declared twice: " + f.Name)
 	}
 	p := &f
+	p.sortedLabels = slices.Sorted(slices.Values(f.Labels))
 	declared = append(declared, p)
 	byName[f.Name] = p
 	return p

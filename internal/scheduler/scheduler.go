@@ -6,6 +6,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -264,14 +265,32 @@ func (s *Scheduler) setSnapshot(r *runner, snap *snapshot.Snapshot) error {
 	}
 	s.mu.Lock()
 	current := s.runners[name] == r
+	var clash error
 	if current {
-		s.labelled[name] = labelled
+		// Defence in depth behind the configuration's metric claims: a
+		// collector whose families clash with another's is left out, so
+		// the others keep serving.
+		others := map[string]*snapshot.Snapshot{"the catalog metrics": s.static}
+		for other, snap := range s.labelled {
+			if other != name {
+				others["collector "+other] = snap
+			}
+		}
+		if clash = snapshot.Clash(labelled, others); clash != nil {
+			delete(s.labelled, name)
+		} else {
+			s.labelled[name] = labelled
+		}
 	}
 	s.mu.Unlock()
 	if !current {
 		return nil
 	}
-	return s.publish()
+	if clash != nil {
+		clash = collectors.WithReason(collectors.ReasonInvalidData, fmt.Errorf("its metrics are left out of /metrics: %w", clash))
+		s.logger.Error("collector's metrics clash with another's; serving the others without them", "collector", name, "kind", r.inst.Kind, "err", clash)
+	}
+	return errors.Join(clash, s.publish())
 }
 
 // publish merges every instance's snapshot and renders it once, so that
@@ -468,7 +487,10 @@ func (r *runner) refresh(parent context.Context) {
 		}
 	}
 	err := syncErr
-	if err == nil && snapErr != nil {
+	var reasoned collectors.Reasoned
+	if err == nil && snapErr != nil && errors.As(snapErr, &reasoned) {
+		err = snapErr
+	} else if err == nil && snapErr != nil {
 		err = collectors.WithReason(collectors.ReasonStore, snapErr)
 	}
 	end := r.s.now()

@@ -401,3 +401,59 @@ func TestARunnerReplacedByAReloadNeverSyncsAgain(t *testing.T) {
 		t.Errorf("the replaced collector synced %d times, want 1: two runners would sync one store bucket", n)
 	}
 }
+
+// clashingCollector exports sre_fake_value as a histogram, clashing with
+// fakeCollector's gauge of the same name.
+type clashingCollector struct{}
+
+var clashingValue = metrics.Custom("sre_fake_value", metrics.Histogram, "The same name as another type.", nil)
+
+func (clashingCollector) Sync(context.Context) error { return nil }
+
+func (clashingCollector) Snapshot(time.Time) (*snapshot.Snapshot, error) {
+	b := snapshot.NewBuilder()
+	h := snapshot.NewHistogram([]float64{1})
+	h.Observe(0.5)
+	b.Histogram(clashingValue, h)
+	return b.Build()
+}
+
+func TestACollectorWhoseMetricsClashIsLeftOutAndTheOthersKeepServing(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)), func() time.Time { return time.Unix(1_800_000_000, 0) })
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(s)
+	t.Cleanup(s.Stop)
+	s.Apply(context.Background(), []Instance{instance("alpha", &fakeCollector{value: 1}, "v1")})
+	s.RefreshNow(context.Background())
+	s.Apply(context.Background(), []Instance{instance("alpha", &fakeCollector{value: 1}, "v1"), instance("zulu", clashingCollector{}, "v1")})
+	s.RefreshNow(context.Background())
+
+	want := "# HELP sre_fake_value The fake's value.\n# TYPE sre_fake_value gauge\nsre_fake_value{collector=\"alpha\"} 1\n"
+	if got := string(s.Rendered().Text); got != want {
+		t.Errorf("rendered body:\n%s\nwant only alpha's:\n%s", got, want)
+	}
+	got := gathered(t, reg, "sre_collector_up", "sre_collector_errors_total")
+	for _, line := range []string{
+		`sre_collector_up{collector="alpha",kind="fake"} 1`,
+		`sre_collector_up{collector="zulu",kind="fake"} 0`,
+		`sre_collector_errors_total{collector="zulu",reason="invalid_data"}`,
+	} {
+		if !strings.Contains(got, line) {
+			t.Errorf("health lacks %s:\n%s", line, got)
+		}
+	}
+	var zulu Status
+	for _, st := range s.Statuses() {
+		if st.Name == "zulu" {
+			zulu = st
+		}
+	}
+	wantErr := "its metrics are left out of /metrics: metric sre_fake_value is a histogram here but a gauge in collector alpha"
+	if zulu.LastError != wantErr {
+		t.Errorf("zulu's last error = %q, want %q", zulu.LastError, wantErr)
+	}
+	if !strings.Contains(logs.String(), "collector=zulu") || !strings.Contains(logs.String(), wantErr) {
+		t.Errorf("the log does not name the collector and the clash:\n%s", logs.String())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -232,4 +233,22 @@ func (h *Histogram) toDTO() *dto.Histogram {
 		buckets = append(buckets, &dto.Bucket{UpperBound: proto.Float64(b), CumulativeCount: proto.Uint64(cum[i])})
 	}
 	return &dto.Histogram{SampleCount: proto.Uint64(h.Count), SampleSum: proto.Float64(h.Sum), Bucket: buckets}
+}
+
+// Clash reports the first family of s that another snapshot also has under
+// a different type: merged, the two would give one name two TYPE lines and
+// Prometheus would reject the whole scrape.
+func Clash(s *Snapshot, others map[string]*Snapshot) error {
+	for _, name := range slices.Sorted(maps.Keys(others)) {
+		theirs := map[string]dto.MetricType{}
+		for _, f := range others[name].Families() {
+			theirs[f.GetName()] = f.GetType()
+		}
+		for _, f := range s.Families() {
+			if t, ok := theirs[f.GetName()]; ok && t != f.GetType() {
+				return fmt.Errorf("metric %s is a %s here but a %s in %s", f.GetName(), strings.ToLower(f.GetType().String()), strings.ToLower(t.String()), name)
+			}
+		}
+	}
+	return nil
 }
