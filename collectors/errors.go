@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"os"
 
+	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
 )
 
@@ -62,4 +65,29 @@ func Reason(err error) string {
 		return ReasonNetwork
 	}
 	return ReasonOther
+}
+
+// TableReadReason classifies an error reading a CSV table (a file or a
+// published sheet) for sre_collector_errors_total.
+func TableReadReason(err error) string {
+	var he *tabular.HTTPError
+	if errors.As(err, &he) {
+		switch {
+		case he.StatusCode == http.StatusUnauthorized || he.StatusCode == http.StatusForbidden:
+			return ReasonAuth
+		case he.StatusCode == http.StatusTooManyRequests:
+			return ReasonRateLimited
+		case he.StatusCode >= 500:
+			return ReasonServer
+		}
+		return ReasonClient
+	}
+	if r := Reason(err); r != ReasonOther {
+		return r
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return ReasonOther // a missing or unreadable file
+	}
+	return ReasonInvalidData // empty or malformed CSV, an HTML page
 }

@@ -259,7 +259,7 @@ func (c *Collector) checkFingerprint() error {
 	}
 	return c.update(func(tx *store.Tx) error {
 		for _, kind := range []string{kindPage, kindAnalytics, kindDayViews} {
-			if err := deleteAll(tx, kind); err != nil {
+			if err := tx.DeleteKind(kind); err != nil {
 				return err
 			}
 		}
@@ -353,7 +353,7 @@ func (c *Collector) syncPagesCSV(ctx context.Context) error {
 	}
 	t, unchanged, err := src.Read(ctx, prev)
 	if err != nil {
-		return collectors.WithReason(readReason(err), fmt.Errorf("confluence %s: pages_csv: %w", c.deps.Name(), err))
+		return collectors.WithReason(collectors.TableReadReason(err), fmt.Errorf("confluence %s: pages_csv: %w", c.deps.Name(), err))
 	}
 	if unchanged {
 		return nil
@@ -392,7 +392,7 @@ func (c *Collector) syncViewsCSV(ctx context.Context) error {
 	}
 	t, unchanged, err := src.Read(ctx, prev)
 	if err != nil {
-		return collectors.WithReason(readReason(err), fmt.Errorf("confluence %s: views_csv: %w", c.deps.Name(), err))
+		return collectors.WithReason(collectors.TableReadReason(err), fmt.Errorf("confluence %s: views_csv: %w", c.deps.Name(), err))
 	}
 	if unchanged {
 		return nil
@@ -409,7 +409,7 @@ func (c *Collector) syncViewsCSV(ctx context.Context) error {
 		changed = c.deps.Now()
 	}
 	return c.update(func(tx *store.Tx) error {
-		if err := deleteAll(tx, kindDayViews); err != nil {
+		if err := tx.DeleteKind(kindDayViews); err != nil {
 			return err
 		}
 		for _, k := range sortedKeys(views) {
@@ -624,22 +624,6 @@ func removeUnseen(tx *store.Tx, seen map[string]bool) error {
 	return nil
 }
 
-func deleteAll(tx *store.Tx, kind string) error {
-	var ids []string
-	if err := tx.ForEachRecord(kind, func(id string, _ []byte) error {
-		ids = append(ids, id)
-		return nil
-	}); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := tx.DeleteRecord(kind, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (c *Collector) view(fn func(*store.Tx) error) error {
 	if err := c.deps.Store.View(c.deps.StoreKey(), fn); err != nil {
 		return collectors.WithReason(collectors.ReasonStore, fmt.Errorf("confluence %s: %w", c.deps.Name(), err))
@@ -652,24 +636,4 @@ func (c *Collector) update(fn func(*store.Tx) error) error {
 		return collectors.WithReason(collectors.ReasonStore, fmt.Errorf("confluence %s: %w", c.deps.Name(), err))
 	}
 	return nil
-}
-
-// readReason classifies a CSV read error for sre_collector_errors_total.
-func readReason(err error) string {
-	var he *tabular.HTTPError
-	if errors.As(err, &he) {
-		switch {
-		case he.StatusCode == http.StatusUnauthorized || he.StatusCode == http.StatusForbidden:
-			return collectors.ReasonAuth
-		case he.StatusCode == http.StatusTooManyRequests:
-			return collectors.ReasonRateLimited
-		case he.StatusCode >= 500:
-			return collectors.ReasonServer
-		}
-		return collectors.ReasonClient
-	}
-	if r := collectors.Reason(err); r != collectors.ReasonOther {
-		return r
-	}
-	return collectors.ReasonInvalidData
 }

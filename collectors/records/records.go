@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,7 +184,7 @@ func (c *Collector) syncTable(ctx context.Context, t *table) error {
 
 	rows, unchanged, err := t.source.Open(ctx, prevVersion)
 	if err != nil {
-		return collectors.WithReason(readReason(err), fmt.Errorf("table %s: %w", t.name, err))
+		return collectors.WithReason(collectors.TableReadReason(err), fmt.Errorf("table %s: %w", t.name, err))
 	}
 	if unchanged {
 		c.deps.Logger.Debug("table unchanged", "table", t.name, "input", t.source.Name())
@@ -260,7 +259,7 @@ func (c *Collector) readRows(ctx context.Context, r *tableRead, rows *tabular.Ro
 			break
 		}
 		if err != nil {
-			return collectors.WithReason(readReason(err), fmt.Errorf("table %s: %w", t.name, err))
+			return collectors.WithReason(collectors.TableReadReason(err), fmt.Errorf("table %s: %w", t.name, err))
 		}
 		rec := r.cols.Record(raw)
 		// Checked first, so no parse error quotes an oversized cell whole.
@@ -484,28 +483,4 @@ func rowID(table string, identity []string) string {
 		h.Write([]byte(v))
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
-}
-
-// readReason classifies a read error for sre_collector_errors_total.
-func readReason(err error) string {
-	var he *tabular.HTTPError
-	if errors.As(err, &he) {
-		switch {
-		case he.StatusCode == http.StatusUnauthorized || he.StatusCode == http.StatusForbidden:
-			return collectors.ReasonAuth
-		case he.StatusCode == http.StatusTooManyRequests:
-			return collectors.ReasonRateLimited
-		case he.StatusCode >= 500:
-			return collectors.ReasonServer
-		}
-		return collectors.ReasonClient
-	}
-	if r := collectors.Reason(err); r != collectors.ReasonOther {
-		return r
-	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return collectors.ReasonOther // a missing or unreadable file
-	}
-	return collectors.ReasonInvalidData // empty or malformed CSV, an HTML page
 }
