@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/compliance"
 )
 
 // Config is the whole configuration file.
@@ -25,6 +26,8 @@ type Config struct {
 	Global     Global            `yaml:"global"`
 	Catalog    catalog.Catalog   `yaml:"catalog"`
 	Collectors []CollectorConfig `yaml:"collectors"`
+	// Templates declare or override format-check templates (TemplateSet).
+	Templates []compliance.TemplateSpec `yaml:"templates"`
 
 	// File is the path the config was read from; Dir is its folder, against
 	// which relative paths in collector settings are resolved.
@@ -100,6 +103,9 @@ func Parse(file string, data []byte) (*Config, error) {
 			return nil, &Error{File: file, Line: fe.Line, Field: fe.Field, Msg: fe.Msg}
 		}
 		return nil, &Error{File: file, Field: "catalog", Msg: err.Error()}
+	}
+	if _, err := cfg.TemplateSet(); err != nil {
+		return nil, err
 	}
 	if cfg.Global.RefreshInterval == 0 {
 		cfg.Global.RefreshInterval = Duration(DefaultRefreshInterval)
