@@ -69,6 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	demoCmd := app.Command("demo", "Regenerate the deterministic demo data.")
 	demoOut := demoCmd.Flag("out", "Folder to write the demo files to.").Default("examples/demo").String()
 	demoEnd := demoCmd.Flag("end", "Last day of the demo data (YYYY-MM-DD).").Default("2026-11-20").String()
+	lintCmd := addLintCommand(app)
 
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
@@ -82,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logger := promslog.New(logConfig)
 
 	switch cmd {
+	case lintCmd.clause.FullCommand():
+		return lintCmd.run(stdout, stderr)
 	case demoCmd.FullCommand():
 		end, err := time.Parse(time.DateOnly, *demoEnd)
 		if err != nil {

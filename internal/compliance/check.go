@@ -51,9 +51,18 @@ func (f Finding) Where() string {
 	return strings.Join(parts, " ")
 }
 
-// String is the finding as lint prints it: "where: template/rule: message (fix)".
+// String is the finding as lint prints it: "where: template/rule: message (fix: ...)".
 func (f Finding) String() string {
-	return fmt.Sprintf("%s: %s/%s: %s (fix: %s)", f.Where(), f.Template, f.Rule, f.Message, f.Fix)
+	return fmt.Sprintf("%s: %s: %s (fix: %s)", f.Where(), f.RuleName(), f.Message, f.Fix)
+}
+
+// RuleName is "template/rule", or the rule alone for findings that belong
+// to no template (a file lint cannot parse).
+func (f Finding) RuleName() string {
+	if f.Template == "" {
+		return f.Rule
+	}
+	return f.Template + "/" + f.Rule
 }
 
 func (f *Finding) fillFrom(doc *Document) {
@@ -201,6 +210,9 @@ func (r *rule) fieldValues(doc *Document) []Finding {
 			at = line
 		}
 		item := strings.TrimSuffix(prefix, ": ")
+		if strings.HasPrefix(prefix, s.Field+" ") {
+			prefix = "" // `alert "x": alert "x" ...` says it twice
+		}
 		for _, v := range f.Values {
 			switch {
 			case len(s.Allowed) > 0 && !slices.Contains(s.Allowed, v):
