@@ -38,7 +38,7 @@ func sec(title string, line, words int) compliance.Section {
 	return compliance.Section{Title: title, Level: 2, Line: line, Words: words}
 }
 
-func incident(severity string, resolvedDaysAgo int, fields map[string][]string) *compliance.Document {
+func incidentDoc(severity string, resolvedDaysAgo int, fields map[string][]string) *compliance.Document {
 	doc := &compliance.Document{Kind: compliance.Incident, Source: "jira", Key: "OPS-1", Created: now.AddDate(0, 0, -30)}
 	if resolvedDaysAgo >= 0 {
 		doc.Resolved = now.AddDate(0, 0, -resolvedDaysAgo)
@@ -113,45 +113,45 @@ func TestEveryRuleKindPassesAndFails(t *testing.T) {
 		{
 			name: "an incident with a component passes the component rule",
 			rule: compliance.RuleSpec{Kind: compliance.RequiredFields, Fields: []string{"component"}},
-			doc:  incident("sev3", -1, map[string][]string{"component": {"checkout"}}),
+			doc:  incidentDoc("sev3", -1, map[string][]string{"component": {"checkout"}}),
 		},
 		{
 			name: "an incident without a component is reported by its key",
 			rule: compliance.RuleSpec{Kind: compliance.RequiredFields, Fields: []string{"component"}},
-			doc:  incident("sev3", -1, nil),
+			doc:  incidentDoc("sev3", -1, nil),
 			want: []string{`OPS-1: t/r: missing component field (fix: set the incident's component)`},
 		},
 		{
 			name: "an incident with two teams breaks exactly one team",
 			rule: compliance.RuleSpec{Kind: compliance.RequiredFields, Fields: []string{"team"}, Min: intp(1), Max: intp(1)},
-			doc:  incident("sev3", -1, map[string][]string{"team": {"payments", "search"}}),
+			doc:  incidentDoc("sev3", -1, map[string][]string{"team": {"payments", "search"}}),
 			want: []string{`OPS-1: t/r: team field has 2 values (payments, search), want exactly 1 (fix: keep exactly 1 value(s) of "team")`},
 		},
 		{
 			name: "a sev1 resolved 6 days ago without a postmortem is overdue",
 			rule: postmortemRule(),
-			doc:  incident("sev1", 6, nil),
+			doc:  incidentDoc("sev1", 6, nil),
 			want: []string{`OPS-1: t/r: missing postmortem field (resolved 2026-11-24, due 5d after resolution) (fix: set the incident's postmortem)`},
 		},
 		{
 			name: "a sev2 resolved 4 days ago is not yet due",
 			rule: postmortemRule(),
-			doc:  incident("sev2", 4, nil),
+			doc:  incidentDoc("sev2", 4, nil),
 		},
 		{
 			name: "an open sev1 is not yet due",
 			rule: postmortemRule(),
-			doc:  incident("sev1", -1, nil),
+			doc:  incidentDoc("sev1", -1, nil),
 		},
 		{
 			name: "a sev3 needs no postmortem (when, ignoring case)",
 			rule: postmortemRule(),
-			doc:  incident("SEV3", 30, nil),
+			doc:  incidentDoc("SEV3", 30, nil),
 		},
 		{
 			name: "a sev1 with a postmortem link passes",
 			rule: postmortemRule(),
-			doc:  incident("SEV1", 30, map[string][]string{"postmortem": {"https://wiki.example.com/pm/1"}}),
+			doc:  incidentDoc("SEV1", 30, map[string][]string{"postmortem": {"https://wiki.example.com/pm/1"}}),
 		},
 		{
 			name: "required fields on each panel skip the listed panel types and name the panel",
@@ -174,7 +174,7 @@ func TestEveryRuleKindPassesAndFails(t *testing.T) {
 		{
 			name: "a value outside the allowed list is reported with the allowed values",
 			rule: compliance.RuleSpec{Kind: compliance.FieldValues, Field: "severity", Allowed: []string{"sev1", "sev2"}},
-			doc:  incident("p1", -1, nil),
+			doc:  incidentDoc("p1", -1, nil),
 			want: []string{`OPS-1: t/r: severity is "p1", want one of sev1, sev2 (fix: set severity to one of sev1, sev2)`},
 		},
 		{

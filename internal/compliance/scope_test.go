@@ -42,7 +42,9 @@ func TestTemplatesApplyToTheDocumentsTheirScopeSelects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sev := func(s string) map[string]compliance.Field { return map[string]compliance.Field{"severity": {Values: []string{s}}} }
+	sev := func(s string) map[string]compliance.Field {
+		return map[string]compliance.Field{"severity": {Values: []string{s}}}
+	}
 	tests := []struct {
 		name string
 		doc  compliance.Document

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,7 +43,7 @@ func Parse(page Page, body []byte) (*compliance.Document, error) {
 	}
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = false
-	dec.AutoClose = xml.HTMLAutoClose
+	dec.AutoClose = voidElements
 	dec.Entity = xml.HTMLEntity
 
 	var (
@@ -146,6 +147,11 @@ func Parse(page Page, body []byte) (*compliance.Document, error) {
 	doc.Set("tag", 0, compliance.TagOf(doc.Title))
 	return doc, nil
 }
+
+// voidElements are the HTML elements written without an end tag, except
+// "link": in storage format <ac:link> has one, and the decoder matches
+// auto-closed elements by local name only.
+var voidElements = slices.DeleteFunc(slices.Clone(xml.HTMLAutoClose), func(name string) bool { return name == "link" })
 
 func attr(t xml.StartElement, local string) string {
 	for _, a := range t.Attr {

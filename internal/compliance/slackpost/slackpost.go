@@ -64,7 +64,6 @@ func Parse(m Message) *compliance.Document {
 		if doc.FirstLineNo == 0 {
 			doc.FirstLine = strings.TrimSpace(strings.NewReplacer("*", "", "~", "").Replace(plain))
 			doc.FirstLineNo = line
-			doc.Title = doc.FirstLine
 		}
 		n := compliance.CountWords(strings.NewReplacer("*", " ", "~", " ", "_", " ").Replace(plain))
 		doc.Words += n
