@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,7 +41,10 @@ func Parse(path string, src []byte) (*compliance.Document, []Problem) {
 	var problems []Problem
 	if _, errs := rulefmt.Parse(src, false, model.UTF8Validation, promql, quiet); len(errs) > 0 {
 		for _, err := range errs {
-			problems = append(problems, problem(err))
+			// rulefmt decodes twice; a YAML error comes back from both.
+			if p := problem(err); !slices.Contains(problems, p) {
+				problems = append(problems, p)
+			}
 		}
 	}
 	var root yaml.Node
