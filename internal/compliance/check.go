@@ -11,9 +11,9 @@ import (
 // Finding is one way a document breaks a template's rule: where it is,
 // what is wrong and how to fix it.
 type Finding struct {
-	Template string   `json:"template"`
+	Template string   `json:"template,omitempty"`
 	Rule     string   `json:"rule"`
-	Kind     RuleKind `json:"kind"`
+	Kind     RuleKind `json:"kind,omitempty"`
 
 	// Where: the document's file and line, incident key, permalink or page.
 	Path  string `json:"file,omitempty"`
