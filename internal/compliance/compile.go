@@ -55,8 +55,8 @@ func Compile(specs []TemplateSpec) (*Set, error) {
 	}
 	// Configured specs are validated alone first, so errors name their own
 	// lines and fields rather than a merged result's.
+	builtIns := len(order)
 	seen := map[string]int{}
-	overrides := map[string]bool{}
 	for i, spec := range specs {
 		field := fmt.Sprintf("templates[%d]", i)
 		switch {
@@ -75,7 +75,7 @@ func Compile(specs []TemplateSpec) (*Set, error) {
 		base, ok := merged[spec.Name]
 		if !ok {
 			if len(spec.DisableRules) > 0 {
-				return nil, &FieldError{spec.Line, field + ".disable_rules", fmt.Sprintf("only a template named like a built-in (%s) has rules to disable", strings.Join(order[:len(Builtins())], ", "))}
+				return nil, &FieldError{spec.Line, field + ".disable_rules", fmt.Sprintf("only a template named like a built-in (%s) has rules to disable", strings.Join(order[:builtIns], ", "))}
 			}
 			if spec.AppliesTo == nil && len(spec.Rules) == 0 {
 				return nil, &FieldError{spec.Line, field + ".rules", "required: a new template needs at least one rule"}
@@ -89,7 +89,6 @@ func Compile(specs []TemplateSpec) (*Set, error) {
 			return nil, err
 		}
 		merged[spec.Name] = over
-		overrides[spec.Name] = true
 	}
 	s := &Set{byName: map[string]*Template{}}
 	for _, name := range order {
@@ -250,6 +249,9 @@ var options = map[RuleKind][]string{
 	RequiredLabels:   {"labels"},
 }
 
+// ItemKinds are the kinds of items mappers produce, for `each`.
+var ItemKinds = []string{"panel", "alert", "record"}
+
 var ruleID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 func compileTemplate(spec TemplateSpec, field string, builtIn bool) (*Template, error) {
@@ -342,6 +344,12 @@ func compileRule(rs RuleSpec, field string) (*rule, error) {
 			return nil, fail(".max", "%d is less than min %d", *rs.Max, r.min)
 		}
 		r.max = *rs.Max
+	}
+	if rs.Each != "" && !slices.Contains(ItemKinds, rs.Each) {
+		return nil, fail(".each", "%q is not an item kind: use one of %s", rs.Each, strings.Join(ItemKinds, ", "))
+	}
+	if len(rs.Skip) > 0 && rs.Each == "" {
+		return nil, fail(".skip", "only rules with each (checking items one by one) can skip items")
 	}
 	if rs.Words < 0 {
 		return nil, fail(".words", "must not be negative")

@@ -56,6 +56,21 @@ func TestTemplatesAreValidatedWithFileLineAndField(t *testing.T) {
 			want: `cfg.yml:4: templates[0].rules[0].max: 1 is less than min 2`,
 		},
 		{
+			name: "an item kind that no document has is refused",
+			yaml: "templates:\n  - name: t\n    rules:\n      - {id: a, kind: required_fields, each: panels, fields: [unit]}\n",
+			want: `cfg.yml:4: templates[0].rules[0].each: "panels" is not an item kind: use one of panel, alert, record`,
+		},
+		{
+			name: "skip without each is refused",
+			yaml: "templates:\n  - name: t\n    rules:\n      - {id: a, kind: required_fields, skip: {type: [row]}, fields: [unit]}\n",
+			want: `cfg.yml:4: templates[0].rules[0].skip: only rules with each (checking items one by one) can skip items`,
+		},
+		{
+			name: "disable_rules on a new template is refused",
+			yaml: "templates:\n  - name: t\n    disable_rules: [a]\n    rules: [{id: a, kind: min_length, words: 1}]\n",
+			want: `cfg.yml:2: templates[0].disable_rules: only a template named like a built-in (sre-update-post, newsletter, postmortem, playbook-page, how-to-engage, slo-document, incident, team-dashboard, prometheus-rules) has rules to disable`,
+		},
+		{
 			name: "a broken Confluence title pattern names its line",
 			yaml: "templates:\n  - name: t\n    applies_to:\n      confluence:\n        title: \"(\"\n    rules: [{id: a, kind: min_length, words: 1}]\n",
 			want: "cfg.yml:5: templates[0].applies_to.confluence.title: missing closing ): `(`",
