@@ -54,7 +54,7 @@ func (c *lintCommand) run(stdout, stderr io.Writer) int {
 		return 2
 	}
 	if len(report.Findings) > 0 {
-		fmt.Fprintf(stderr, "%d findings in %d files checked\n", len(report.Findings), report.Files)
+		fmt.Fprintf(stderr, "%s in %s checked\n", plural(len(report.Findings), "finding"), plural(report.Files, "file"))
 		return 1
 	}
 	return 0
@@ -69,4 +69,12 @@ func (c *lintCommand) templates() (*compliance.Set, error) {
 		return nil, err
 	}
 	return cfg.TemplateSet()
+}
+
+// plural says "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

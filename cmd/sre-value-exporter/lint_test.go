@@ -21,7 +21,7 @@ func TestLintExitsZeroOneOrTwo(t *testing.T) {
 	}{
 		{"clean files exit 0 and print nothing", []string{"lint", lintData + "postmortems/good.md", lintData + "dashboards/good.json"}, 0, "", ""},
 		{"findings exit 1, one per line, with a count on stderr", []string{"lint", lintData + "postmortems/bad.md"}, 1,
-			lintData + `postmortems/bad.md:1: postmortem/sections: missing section "Action items" (fix: add a "## Action items" heading)` + "\n", "4 findings in 1 files checked"},
+			lintData + `postmortems/bad.md:1: postmortem/sections: missing section "Action items" (fix: add a "## Action items" heading)` + "\n", "4 findings in 1 file checked"},
 		{"an unknown template exits 2", []string{"lint", "--template", "nope", lintData + "notes.md"}, 2, "", `sre-value-exporter lint: unknown template "nope"`},
 		{"an unknown output format exits 2", []string{"lint", "--output", "xml", lintData + "notes.md"}, 2, "", "enum value must be one of text,json,github"},
 		{"no files exits 2", []string{"lint"}, 2, "", "required argument 'files' not provided"},

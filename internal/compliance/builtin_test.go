@@ -93,7 +93,7 @@ func TestEveryBuiltInTemplatePassesAGoodDocumentAndExplainsABadOne(t *testing.T)
 			page: confluence.Page{Title: "SRE newsletter, November 2026", Space: "SRE", Labels: []string{"newsletter"}},
 			want: []string{
 				`"SRE newsletter, November 2026" https://wiki.example.com/pages/newsletter-fail: newsletter/order: section "Tips" should come after "Metrics" (line 6); the order is Wins, Metrics, Tips, Upcoming (fix: move "Tips" below "Metrics")`,
-				`"SRE newsletter, November 2026" https://wiki.example.com/pages/newsletter-fail: newsletter/non-empty: section "Upcoming" has 1 words, want at least 5 (fix: write the "Upcoming" section, or say explicitly why it does not apply)`,
+				`"SRE newsletter, November 2026" https://wiki.example.com/pages/newsletter-fail: newsletter/non-empty: section "Upcoming" has 1 word, want at least 5 (fix: write the "Upcoming" section, or say explicitly why it does not apply)`,
 			},
 		},
 		{

@@ -103,7 +103,7 @@ func (r *rule) check(doc *Document, now time.Time) []Finding {
 		return r.requiredLinks(doc)
 	case MinLength:
 		if doc.Words < r.spec.Words {
-			return []Finding{{Line: docLine(doc), Message: fmt.Sprintf("has %d words, want at least %d", doc.Words, r.spec.Words), Fix: "write out what happened and why it matters; a short note is easy to miss"}}
+			return []Finding{{Line: docLine(doc), Message: fmt.Sprintf("has %s, want at least %d", count(doc.Words, "word"), r.spec.Words), Fix: "write out what happened and why it matters; a short note is easy to miss"}}
 		}
 	case MaxAge:
 		return r.maxAge(doc, now)
@@ -156,7 +156,7 @@ func (r *rule) nonEmptySections(doc *Document) []Finding {
 		}
 		msg := fmt.Sprintf("section %q is empty", s.Title)
 		if s.Words > 0 {
-			msg = fmt.Sprintf("section %q has %d words, want at least %d", s.Title, s.Words, r.spec.Words)
+			msg = fmt.Sprintf("section %q has %s, want at least %d", s.Title, count(s.Words, "word"), r.spec.Words)
 		}
 		out = append(out, Finding{Line: s.Line, Message: msg, Fix: fmt.Sprintf("write the %q section, or say explicitly why it does not apply", s.Title)})
 	}
@@ -181,13 +181,13 @@ func (r *rule) requiredFields(doc *Document) []Finding {
 			case n == 0 && r.min > 0:
 				out = append(out, Finding{Line: at, Item: strings.TrimSuffix(prefix, ": "), Message: fmt.Sprintf("%smissing %s%s", prefix, fieldName(doc.Kind, name), due), Fix: fieldHint(doc.Kind, name)})
 			case n < r.min:
-				out = append(out, Finding{Line: at, Item: strings.TrimSuffix(prefix, ": "), Message: fmt.Sprintf("%s%s has %d values, want at least %d", prefix, fieldName(doc.Kind, name), n, r.min), Fix: fieldHint(doc.Kind, name)})
+				out = append(out, Finding{Line: at, Item: strings.TrimSuffix(prefix, ": "), Message: fmt.Sprintf("%s%s has %s, want at least %d", prefix, fieldName(doc.Kind, name), count(n, "value"), r.min), Fix: fieldHint(doc.Kind, name)})
 			case r.max >= 0 && n > r.max:
 				want := fmt.Sprintf("at most %d", r.max)
 				if r.max == r.min {
 					want = fmt.Sprintf("exactly %d", r.max)
 				}
-				msg := fmt.Sprintf("%s%s has %d values (%s), want %s", prefix, fieldName(doc.Kind, name), n, strings.Join(f.Values, ", "), want)
+				msg := fmt.Sprintf("%s%s has %s (%s), want %s", prefix, fieldName(doc.Kind, name), count(n, "value"), strings.Join(f.Values, ", "), want)
 				fix := fmt.Sprintf("keep %s value(s) of %q", want, name)
 				if r.max == 0 {
 					msg = fmt.Sprintf("%s%s is set, and must not be", prefix, fieldName(doc.Kind, name))
@@ -271,7 +271,7 @@ func (r *rule) titlePattern(doc *Document) []Finding {
 func (r *rule) requiredLinks(doc *Document) []Finding {
 	if len(r.links) == 0 {
 		if len(doc.Links) < r.min {
-			return []Finding{{Line: docLine(doc), Message: fmt.Sprintf("has %d links, want at least %d", len(doc.Links), r.min), Fix: "link the related ticket, dashboard or page"}}
+			return []Finding{{Line: docLine(doc), Message: fmt.Sprintf("has %s, want at least %d", count(len(doc.Links), "link"), r.min), Fix: "link the related ticket, dashboard or page"}}
 		}
 		return nil
 	}
@@ -286,7 +286,7 @@ func (r *rule) requiredLinks(doc *Document) []Finding {
 		if n < r.min {
 			msg := fmt.Sprintf("no link matching %q", r.spec.Links[i])
 			if n > 0 {
-				msg = fmt.Sprintf("%d links match %q, want at least %d", n, r.spec.Links[i], r.min)
+				msg = fmt.Sprintf("%s %q, want at least %d", count(n, "link")+map[bool]string{true: " matches", false: " match"}[n == 1], r.spec.Links[i], r.min)
 			}
 			out = append(out, Finding{Line: docLine(doc), Message: msg, Fix: fmt.Sprintf("add a link whose address or text matches %q", r.spec.Links[i])})
 		}
@@ -411,6 +411,14 @@ func fieldHint(k Kind, name string) string {
 		return fmt.Sprintf("add %q to the front matter", name+": ...")
 	}
 	return fmt.Sprintf("set %q", name)
+}
+
+// count says "1 word", "2 words".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func clip(s string, n int) string {

@@ -219,7 +219,7 @@ func TestEveryRuleKindPassesAndFails(t *testing.T) {
 			doc:  slackPost,
 			want: []string{
 				`https://example.slack.com/archives/C1/p1: t/r: no link matching "runbook" (fix: add a link whose address or text matches "runbook")`,
-				`https://example.slack.com/archives/C1/p1: t/r: 1 links match "github", want at least 2 (fix: add a link whose address or text matches "github")`,
+				`https://example.slack.com/archives/C1/p1: t/r: 1 link matches "github", want at least 2 (fix: add a link whose address or text matches "github")`,
 			},
 		},
 		{
