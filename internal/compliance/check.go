@@ -370,11 +370,11 @@ func findSection(doc *Document, alts []string) int {
 // sectionMatches compares headings loosely: case, punctuation, numbering
 // ("1. Summary") and trailing words ("Root cause analysis") do not matter.
 func sectionMatches(title string, alts []string) bool {
-	t := normalize(title)
+	t := normalise(title)
 	return slices.ContainsFunc(alts, func(a string) bool { return t == a || strings.HasPrefix(t, a+" ") })
 }
 
-func normalize(s string) string {
+func normalise(s string) string {
 	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	for len(words) > 0 && strings.TrimFunc(words[0], unicode.IsDigit) == "" {
 		words = words[1:]

@@ -224,7 +224,7 @@ type rule struct {
 	id       string
 	kind     RuleKind
 	spec     RuleSpec
-	sections [][]string // alternatives, normalized
+	sections [][]string // alternatives, normalised
 	pattern  *regexp.Regexp
 	links    []*regexp.Regexp
 	labels   []*regexp.Regexp
@@ -322,7 +322,7 @@ func compileRule(rs RuleSpec, field string) (*rule, error) {
 	for i, s := range rs.Sections {
 		var alts []string
 		for _, a := range strings.Split(s, "|") {
-			if n := normalize(a); n != "" {
+			if n := normalise(a); n != "" {
 				alts = append(alts, n)
 			}
 		}

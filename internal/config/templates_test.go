@@ -37,8 +37,8 @@ func TestTemplatesAreValidatedWithFileLineAndField(t *testing.T) {
 		},
 		{
 			name: "disabling a rule a built-in does not have lists its rules",
-			yaml: "templates:\n  - name: postmortem\n    disable_rules: [lenght]\n",
-			want: `cfg.yml:2: templates[0].disable_rules[0]: template "postmortem" has no rule "lenght" (its rules: sections, order, non-empty, length)`,
+			yaml: "templates:\n  - name: postmortem\n    disable_rules: [lenth]\n",
+			want: `cfg.yml:2: templates[0].disable_rules[0]: template "postmortem" has no rule "lenth" (its rules: sections, order, non-empty, length)`,
 		},
 		{
 			name: "a new template without rules is refused",

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -104,8 +105,8 @@ func TestMistakesInTheCallAreUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Run(tt.paths, Options{Set: builtins(t), Template: tt.template, Now: now})
-			ue, ok := err.(*UsageError)
-			if !ok || ue.Msg != tt.want {
+			var ue *UsageError
+			if !errors.As(err, &ue) || ue.Msg != tt.want {
 				t.Errorf("err = %v, want usage error %q", err, tt.want)
 			}
 		})
