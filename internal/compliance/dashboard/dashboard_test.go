@@ -76,6 +76,7 @@ func TestInvalidDashboardJSONNamesTheLine(t *testing.T) {
 		{"a cut-off file", "{\n \"uid\": \"x\",\n \"panels\": [\n", "line 4: unexpected end of JSON"},
 		{"an array instead of a dashboard", "[1, 2]", "line 1: a dashboard is a JSON object"},
 		{"two values", "{}\n{}", "line 2: unexpected data after the dashboard"},
+		{"a syntax error in the first byte", ",", "line 1: invalid character ',' looking for beginning of value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

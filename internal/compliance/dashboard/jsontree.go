@@ -42,7 +42,9 @@ type treeParser struct {
 
 func (p *treeParser) lineAt(off int) int {
 	// The decoder's offset is just past the previous token; skip the
-	// separators to reach the value itself.
+	// separators to reach the value itself. A syntax error in the first
+	// byte reports offset 0, hence the clamp.
+	off = max(off, 0)
 	for off < len(p.src) && bytes.IndexByte([]byte(" \t\r\n,:"), p.src[off]) >= 0 {
 		off++
 	}
