@@ -1,10 +1,6 @@
 package compliance
 
-import "time"
-
 func intp(n int) *int { return &n }
-
-const day = Duration(24 * time.Hour)
 
 // Datasource references that follow a dashboard's datasource variable:
 // ${datasource}, $ds, ${ds:raw}, and Grafana's own mixed/dashboard sources.
@@ -54,7 +50,7 @@ func Builtins() []TemplateSpec {
 				{ID: "sections", Kind: RequiredSections, Sections: []string{"Overview|Purpose", "When to use|Symptoms|Triggers", "Steps|Procedure", "Escalation|Escalate"}},
 				{ID: "steps", Kind: NonEmptySections, Sections: []string{"Steps|Procedure"}, Words: 10},
 				{ID: "links", Kind: RequiredLinks, Fix: "link the dashboards, runbooks or tools the steps use"},
-				{ID: "fresh", Kind: MaxAge, MaxAge: 180 * day},
+				{ID: "fresh", Kind: MaxAge, MaxAge: "180d"},
 			},
 		},
 		{
@@ -64,7 +60,7 @@ func Builtins() []TemplateSpec {
 			Rules: []RuleSpec{
 				{ID: "sections", Kind: RequiredSections, Sections: []string{"What we do|Services", "How to engage|How to reach us|Contact", "Response times|Expectations|SLAs"}},
 				{ID: "contact-link", Kind: RequiredLinks, Links: []string{`slack|jira|servicedesk|mailto:|/issues`}, Fix: "link the Slack channel, ticket queue or mailbox people should use"},
-				{ID: "fresh", Kind: MaxAge, MaxAge: 365 * day},
+				{ID: "fresh", Kind: MaxAge, MaxAge: "1y"},
 			},
 		},
 		{
@@ -75,7 +71,7 @@ func Builtins() []TemplateSpec {
 				{ID: "sections", Kind: RequiredSections, Sections: sloSections},
 				{ID: "order", Kind: SectionOrder, Sections: sloSections},
 				{ID: "non-empty", Kind: NonEmptySections, Sections: sloSections, Words: 5},
-				{ID: "fresh", Kind: MaxAge, MaxAge: 365 * day},
+				{ID: "fresh", Kind: MaxAge, MaxAge: "1y"},
 			},
 		},
 		{
@@ -86,7 +82,7 @@ func Builtins() []TemplateSpec {
 				{ID: "severity", Kind: RequiredFields, Fields: []string{"severity"}},
 				{ID: "component", Kind: RequiredFields, Fields: []string{"component"}},
 				{ID: "one-team", Kind: RequiredFields, Fields: []string{"team"}, Min: intp(1), Max: intp(1)},
-				{ID: "postmortem", Kind: RequiredFields, Fields: []string{"postmortem"}, When: map[string][]string{"severity": {"sev1", "sev2"}}, DueAfterResolution: 5 * day, Fix: "write the postmortem and link it from the incident"},
+				{ID: "postmortem", Kind: RequiredFields, Fields: []string{"postmortem"}, When: map[string][]string{"severity": {"sev1", "sev2"}}, DueAfterResolution: "5d", Fix: "write the postmortem and link it from the incident"},
 			},
 		},
 		{

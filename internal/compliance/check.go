@@ -77,8 +77,8 @@ func (r *rule) selects(doc *Document, now time.Time) bool {
 			return false
 		}
 	}
-	if due := time.Duration(r.spec.DueAfterResolution); due > 0 {
-		if doc.Resolved.IsZero() || now.Sub(doc.Resolved) < due {
+	if r.due > 0 {
+		if doc.Resolved.IsZero() || now.Sub(doc.Resolved) < r.due {
 			return false
 		}
 	}
@@ -106,7 +106,7 @@ func (r *rule) check(doc *Document, now time.Time) []Finding {
 			return []Finding{{Line: docLine(doc), Message: fmt.Sprintf("has %s, want at least %d", count(doc.Words, "word"), r.spec.Words), Fix: "write out what happened and why it matters; a short note is easy to miss"}}
 		}
 	case MaxAge:
-		return r.maxAge(doc, now)
+		return r.checkAge(doc, now)
 	case RequiredLabels:
 		return r.requiredLabels(doc)
 	}
@@ -166,8 +166,8 @@ func (r *rule) nonEmptySections(doc *Document) []Finding {
 func (r *rule) requiredFields(doc *Document) []Finding {
 	var out []Finding
 	due := ""
-	if d := r.spec.DueAfterResolution; d > 0 {
-		due = fmt.Sprintf(" (resolved %s, due %s after resolution)", doc.Resolved.UTC().Format(time.DateOnly), d)
+	if r.due > 0 {
+		due = fmt.Sprintf(" (resolved %s, due %s after resolution)", doc.Resolved.UTC().Format(time.DateOnly), formatDuration(r.due))
 	}
 	r.eachTarget(doc, func(prefix string, line int, fields map[string]Field) {
 		for _, name := range r.spec.Fields {
@@ -294,19 +294,19 @@ func (r *rule) requiredLinks(doc *Document) []Finding {
 	return out
 }
 
-func (r *rule) maxAge(doc *Document, now time.Time) []Finding {
+func (r *rule) checkAge(doc *Document, now time.Time) []Finding {
 	// Without a known update time (a file without `updated:` front matter)
 	// there is nothing to judge; the rule stays silent rather than guess.
 	if doc.Updated.IsZero() {
 		return nil
 	}
 	age := now.Sub(doc.Updated)
-	if age <= time.Duration(r.spec.MaxAge) {
+	if age <= r.maxAge {
 		return nil
 	}
 	return []Finding{{
 		Line:    docLine(doc),
-		Message: fmt.Sprintf("last updated %s, %d days ago (longer than %s)", doc.Updated.UTC().Format(time.DateOnly), int(age.Hours()/24), r.spec.MaxAge),
+		Message: fmt.Sprintf("last updated %s, %d days ago (longer than %s)", doc.Updated.UTC().Format(time.DateOnly), int(age.Hours()/24), formatDuration(r.maxAge)),
 		Fix:     "review the content, correct what changed and save it, so readers can trust it",
 	}}
 }

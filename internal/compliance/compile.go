@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 // Set is a compiled set of templates: the built-ins, overridden and
@@ -229,6 +231,8 @@ type rule struct {
 	links    []*regexp.Regexp
 	labels   []*regexp.Regexp
 	min, max int // max < 0: no maximum
+	maxAge   time.Duration
+	due      time.Duration // due_after_resolution
 	when     map[string][]string
 	skip     map[string][]string
 	fix      string
@@ -354,8 +358,11 @@ func compileRule(rs RuleSpec, field string) (*rule, error) {
 	if rs.Words < 0 {
 		return nil, fail(".words", "must not be negative")
 	}
-	if rs.DueAfterResolution < 0 {
-		return nil, fail(".due_after_resolution", "must not be negative")
+	if r.maxAge, err = parseDuration(rs.MaxAge); err != nil {
+		return nil, fail(".max_age", "%s", err)
+	}
+	if r.due, err = parseDuration(rs.DueAfterResolution); err != nil {
+		return nil, fail(".due_after_resolution", "%s", err)
 	}
 	switch rs.Kind {
 	case RequiredSections, SectionOrder:
@@ -396,7 +403,7 @@ func compileRule(rs RuleSpec, field string) (*rule, error) {
 			return nil, fail(".words", "required: the minimum number of words")
 		}
 	case MaxAge:
-		if rs.MaxAge <= 0 {
+		if r.maxAge <= 0 {
 			return nil, fail(".max_age", "required: the longest time since the last update, such as 180d")
 		}
 	}
@@ -423,7 +430,7 @@ func setOptions(rs RuleSpec) []string {
 	add("links", len(rs.Links) > 0)
 	add("labels", len(rs.Labels) > 0)
 	add("words", rs.Words != 0)
-	add("max_age", rs.MaxAge != 0)
+	add("max_age", rs.MaxAge != "")
 	add("each", rs.Each != "")
 	add("skip", len(rs.Skip) > 0)
 	return out
@@ -436,6 +443,21 @@ func kindList() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// parseDuration reads a Prometheus-style duration; "" is zero.
+func parseDuration(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := model.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("cannot use %q as a duration (such as 12h, 5d, 26w)", s)
+	}
+	return time.Duration(d), nil
+}
+
+// formatDuration writes a duration the way the configuration does ("180d").
+func formatDuration(d time.Duration) string { return model.Duration(d).String() }
 
 func regexpError(err error) string {
 	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")

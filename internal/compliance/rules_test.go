@@ -241,18 +241,18 @@ func TestEveryRuleKindPassesAndFails(t *testing.T) {
 		},
 		{
 			name: "a page older than the maximum age says when it was updated and how many days ago",
-			rule: compliance.RuleSpec{Kind: compliance.MaxAge, MaxAge: compliance.Duration(180 * 24 * time.Hour)},
+			rule: compliance.RuleSpec{Kind: compliance.MaxAge, MaxAge: "180d"},
 			doc:  &compliance.Document{Kind: compliance.Confluence, Title: "Playbook", Updated: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)},
 			want: []string{`"Playbook": t/r: last updated 2026-01-01, 333 days ago (longer than 180d) (fix: review the content, correct what changed and save it, so readers can trust it)`},
 		},
 		{
 			name: "a page updated exactly at the maximum age passes",
-			rule: compliance.RuleSpec{Kind: compliance.MaxAge, MaxAge: compliance.Duration(180 * 24 * time.Hour)},
+			rule: compliance.RuleSpec{Kind: compliance.MaxAge, MaxAge: "180d"},
 			doc:  &compliance.Document{Kind: compliance.Confluence, Title: "Playbook", Updated: now.AddDate(0, 0, -180)},
 		},
 		{
 			name: "a document without an update time is not judged",
-			rule: compliance.RuleSpec{Kind: compliance.MaxAge, MaxAge: compliance.Duration(24 * time.Hour)},
+			rule: compliance.RuleSpec{Kind: compliance.MaxAge, MaxAge: "1d"},
 			doc:  md(),
 		},
 		{
@@ -284,7 +284,7 @@ func TestEveryRuleKindPassesAndFails(t *testing.T) {
 }
 
 func postmortemRule() compliance.RuleSpec {
-	return compliance.RuleSpec{Kind: compliance.RequiredFields, Fields: []string{"postmortem"}, When: map[string][]string{"severity": {"sev1", "sev2"}}, DueAfterResolution: compliance.Duration(5 * 24 * time.Hour)}
+	return compliance.RuleSpec{Kind: compliance.RequiredFields, Fields: []string{"postmortem"}, When: map[string][]string{"severity": {"sev1", "sev2"}}, DueAfterResolution: "5d"}
 }
 
 func lines(s []string) string {

@@ -16,8 +16,10 @@ type scope struct {
 	confluence *ConfluenceScope
 	title      *regexp.Regexp
 	incidents  *IncidentScope
-	grafana    *GrafanaScope
-	files      []string
+	// incidentMaxAge is incidents.max_age, parsed.
+	incidentMaxAge time.Duration
+	grafana        *GrafanaScope
+	files          []string
 }
 
 func compileScope(a *AppliesTo, field string) (scope, error) {
@@ -37,8 +39,12 @@ func compileScope(a *AppliesTo, field string) (scope, error) {
 			return s, &FieldError{a.Line, fmt.Sprintf("%s.files[%d]", field, i), fmt.Sprintf("%q is not a valid glob", g)}
 		}
 	}
-	if a.Incidents != nil && a.Incidents.MaxAge < 0 {
-		return s, &FieldError{a.Line, field + ".incidents.max_age", "must not be negative"}
+	if a.Incidents != nil {
+		d, err := parseDuration(a.Incidents.MaxAge)
+		if err != nil {
+			return s, &FieldError{a.Line, field + ".incidents.max_age", err.Error()}
+		}
+		s.incidentMaxAge = d
 	}
 	return s, nil
 }
@@ -72,7 +78,7 @@ func (t *Template) Applies(doc *Document, now time.Time) bool {
 		c := s.incidents
 		return (len(c.Sources) == 0 || containsFold(c.Sources, doc.Source)) &&
 			(len(c.Severities) == 0 || slices.ContainsFunc(doc.Field("severity"), func(v string) bool { return containsFold(c.Severities, v) })) &&
-			(c.MaxAge == 0 || doc.Created.IsZero() || now.Sub(doc.Created) <= time.Duration(c.MaxAge))
+			(s.incidentMaxAge == 0 || doc.Created.IsZero() || now.Sub(doc.Created) <= s.incidentMaxAge)
 	case doc.Kind == Dashboard && s.grafana != nil:
 		c := s.grafana
 		return (len(c.Folders) == 0 || containsFold(c.Folders, doc.Container)) &&

@@ -2,7 +2,6 @@ package compliance_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/compliance"
 )
@@ -35,7 +34,7 @@ func TestTemplatesApplyToTheDocumentsTheirScopeSelects(t *testing.T) {
 	set, err := compliance.Compile([]compliance.TemplateSpec{
 		{Name: "updates", AppliesTo: &compliance.AppliesTo{Slack: &compliance.SlackScope{Channels: []string{"#sre-updates"}}}, Rules: anyRule()},
 		{Name: "pages", AppliesTo: &compliance.AppliesTo{Confluence: &compliance.ConfluenceScope{Spaces: []string{"SRE"}, Labels: []string{"slo"}, Title: "^SLO: "}}, Rules: anyRule()},
-		{Name: "recent-sev1", AppliesTo: &compliance.AppliesTo{Incidents: &compliance.IncidentScope{Sources: []string{"jira"}, Severities: []string{"sev1"}, MaxAge: compliance.Duration(90 * 24 * time.Hour)}}, Rules: anyRule()},
+		{Name: "recent-sev1", AppliesTo: &compliance.AppliesTo{Incidents: &compliance.IncidentScope{Sources: []string{"jira"}, Severities: []string{"sev1"}, MaxAge: "90d"}}, Rules: anyRule()},
 		{Name: "team-boards", AppliesTo: &compliance.AppliesTo{Grafana: &compliance.GrafanaScope{Folders: []string{"Teams"}, Tags: []string{"team"}}}, Rules: anyRule()},
 		{Name: "by-name-only", Rules: anyRule()},
 	})

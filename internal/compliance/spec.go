@@ -1,12 +1,8 @@
 package compliance
 
-import (
-	"fmt"
-	"time"
-
-	"github.com/prometheus/common/model"
-	"gopkg.in/yaml.v3"
-)
+// Durations (max_age, due_after_resolution) are strings in Prometheus
+// form ("12h", "5d", "26w"), parsed by Compile: the specs then decode with
+// any YAML library, and a bad value is reported with its rule's line.
 
 // TemplateSpec is a template as written in the configuration's
 // `templates:` section (and in Builtins). A spec named like a built-in
@@ -54,8 +50,8 @@ type ConfluenceScope struct {
 type IncidentScope struct {
 	Sources    []string `yaml:"sources"`
 	Severities []string `yaml:"severities"`
-	// MaxAge skips incidents opened longer ago than this.
-	MaxAge Duration `yaml:"max_age"`
+	// MaxAge skips incidents opened longer ago than this (a duration).
+	MaxAge string `yaml:"max_age"`
 }
 
 // GrafanaScope selects dashboards by folder and tag (any of).
@@ -99,7 +95,7 @@ type RuleSpec struct {
 	// each section (non_empty_sections, default 1).
 	Words int `yaml:"words"`
 	// MaxAge is the longest time since the last update (max_age).
-	MaxAge Duration `yaml:"max_age"`
+	MaxAge string `yaml:"max_age"`
 
 	// Each applies required_fields or field_values to every item of this
 	// kind ("panel", "alert", "record") instead of the document.
@@ -111,7 +107,7 @@ type RuleSpec struct {
 	When map[string][]string `yaml:"when"`
 	// DueAfterResolution checks the rule only once the document (an
 	// incident) has been resolved for this long.
-	DueAfterResolution Duration `yaml:"due_after_resolution"`
+	DueAfterResolution string `yaml:"due_after_resolution"`
 	// Fix replaces the built-in advice on how to fix a finding.
 	Fix string `yaml:"fix"`
 
@@ -137,22 +133,3 @@ const (
 
 // RuleKinds lists every rule kind, in documentation order.
 var RuleKinds = []RuleKind{RequiredSections, SectionOrder, NonEmptySections, RequiredFields, FieldValues, TitlePattern, RequiredLinks, MinLength, MaxAge, RequiredLabels}
-
-// Duration is a Prometheus-style duration ("5d", "180d", "12h").
-type Duration time.Duration
-
-// UnmarshalYAML parses a Prometheus-style duration.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("expected a duration such as 5d or 12h")
-	}
-	v, err := model.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("cannot use %q as a duration (such as 12h, 5d, 26w)", n.Value)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// String formats the duration the way it is written in the config.
-func (d Duration) String() string { return model.Duration(d).String() }

@@ -36,6 +36,16 @@ func TestTemplatesAreValidatedWithFileLineAndField(t *testing.T) {
 			want: `cfg.yml:4: templates[0].rules[0].max_age: cannot use "soon" as a duration (such as 12h, 5d, 26w)`,
 		},
 		{
+			name: "a bad grace period names the field",
+			yaml: "templates:\n  - name: incident\n    rules:\n      - {id: postmortem, kind: required_fields, fields: [postmortem], due_after_resolution: 5}\n",
+			want: `cfg.yml:4: templates[0].rules[0].due_after_resolution: cannot use "5" as a duration (such as 12h, 5d, 26w)`,
+		},
+		{
+			name: "a bad incident age in applies_to names the field",
+			yaml: "templates:\n  - name: incident\n    applies_to:\n      incidents: {max_age: month}\n",
+			want: `cfg.yml:4: templates[0].applies_to.incidents.max_age: cannot use "month" as a duration (such as 12h, 5d, 26w)`,
+		},
+		{
 			name: "disabling a rule a built-in does not have lists its rules",
 			yaml: "templates:\n  - name: postmortem\n    disable_rules: [lenth]\n",
 			want: `cfg.yml:2: templates[0].disable_rules[0]: template "postmortem" has no rule "lenth" (its rules: sections, order, non-empty, length)`,
