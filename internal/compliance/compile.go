@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -45,7 +46,8 @@ func (e *FieldError) Error() string {
 var templateName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // Compile validates configured template specs and merges them with the
-// built-in templates. Specs with a built-in's name override it.
+// built-in templates. Specs with a built-in's name override it. Every
+// mistake is reported, each a *FieldError, joined with errors.Join.
 func Compile(specs []TemplateSpec) (*Set, error) {
 	merged := map[string]TemplateSpec{}
 	builtIn := map[string]bool{}
@@ -59,38 +61,45 @@ func Compile(specs []TemplateSpec) (*Set, error) {
 	// lines and fields rather than a merged result's.
 	builtIns := len(order)
 	seen := map[string]int{}
+	var errs []error
 	for i, spec := range specs {
 		field := fmt.Sprintf("templates[%d]", i)
 		switch {
 		case spec.Name == "":
-			return nil, &FieldError{spec.Line, field + ".name", "required"}
+			errs = append(errs, &FieldError{spec.Line, field + ".name", "required"})
+			continue
 		case !templateName.MatchString(spec.Name):
-			return nil, &FieldError{spec.Line, field + ".name", fmt.Sprintf("%q must be lower case letters, digits, '-' or '_'", spec.Name)}
+			errs = append(errs, &FieldError{spec.Line, field + ".name", fmt.Sprintf("%q must be lower case letters, digits, '-' or '_'", spec.Name)})
+			continue
 		}
 		if prev, dup := seen[spec.Name]; dup {
-			return nil, &FieldError{spec.Line, field + ".name", fmt.Sprintf("%q is already declared by templates[%d]", spec.Name, prev)}
+			errs = append(errs, &FieldError{spec.Line, field + ".name", fmt.Sprintf("%q is already declared by templates[%d]", spec.Name, prev)})
+			continue
 		}
 		seen[spec.Name] = i
-		if _, err := compileTemplate(spec, field, false); err != nil {
-			return nil, err
+		if _, templateErrs := compileTemplate(spec, field, false); len(templateErrs) > 0 {
+			errs = append(errs, templateErrs...)
+			continue
 		}
 		base, ok := merged[spec.Name]
 		if !ok {
-			if len(spec.DisableRules) > 0 {
-				return nil, &FieldError{spec.Line, field + ".disable_rules", fmt.Sprintf("only a template named like a built-in (%s) has rules to disable", strings.Join(order[:builtIns], ", "))}
+			switch {
+			case len(spec.DisableRules) > 0:
+				errs = append(errs, &FieldError{spec.Line, field + ".disable_rules", fmt.Sprintf("only a template named like a built-in (%s) has rules to disable", strings.Join(order[:builtIns], ", "))})
+			case spec.AppliesTo == nil && len(spec.Rules) == 0:
+				errs = append(errs, &FieldError{spec.Line, field + ".rules", "required: a new template needs at least one rule"})
+			default:
+				merged[spec.Name] = spec
+				order = append(order, spec.Name)
 			}
-			if spec.AppliesTo == nil && len(spec.Rules) == 0 {
-				return nil, &FieldError{spec.Line, field + ".rules", "required: a new template needs at least one rule"}
-			}
-			merged[spec.Name] = spec
-			order = append(order, spec.Name)
 			continue
 		}
-		over, err := override(base, spec, field)
-		if err != nil {
-			return nil, err
-		}
+		over, overrideErrs := override(base, spec, field)
+		errs = append(errs, overrideErrs...)
 		merged[spec.Name] = over
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	s := &Set{byName: map[string]*Template{}}
 	for _, name := range order {
@@ -98,9 +107,9 @@ func Compile(specs []TemplateSpec) (*Set, error) {
 		if i, ok := seen[name]; ok {
 			field = fmt.Sprintf("templates[%d]", i)
 		}
-		t, err := compileTemplate(merged[name], field, builtIn[name])
-		if err != nil {
-			return nil, err
+		t, errs := compileTemplate(merged[name], field, builtIn[name])
+		if len(errs) > 0 {
+			return nil, errors.Join(errs...)
 		}
 		s.templates = append(s.templates, t)
 		s.byName[name] = t
@@ -109,7 +118,8 @@ func Compile(specs []TemplateSpec) (*Set, error) {
 }
 
 // override applies a configured spec to the built-in of the same name.
-func override(base, spec TemplateSpec, field string) (TemplateSpec, error) {
+func override(base, spec TemplateSpec, field string) (TemplateSpec, []error) {
+	var errs []error
 	out := base
 	out.Rules = slices.Clone(base.Rules)
 	if spec.Description != "" {
@@ -121,7 +131,8 @@ func override(base, spec TemplateSpec, field string) (TemplateSpec, error) {
 	for j, id := range spec.DisableRules {
 		i := slices.IndexFunc(out.Rules, func(r RuleSpec) bool { return r.ID == id })
 		if i < 0 {
-			return out, &FieldError{spec.Line, fmt.Sprintf("%s.disable_rules[%d]", field, j), fmt.Sprintf("template %q has no rule %q (its rules: %s)", base.Name, id, ruleIDs(base.Rules))}
+			errs = append(errs, &FieldError{spec.Line, fmt.Sprintf("%s.disable_rules[%d]", field, j), fmt.Sprintf("template %q has no rule %q (its rules: %s)", base.Name, id, ruleIDs(base.Rules))})
+			continue
 		}
 		out.Rules = slices.Delete(out.Rules, i, i+1)
 	}
@@ -132,7 +143,7 @@ func override(base, spec TemplateSpec, field string) (TemplateSpec, error) {
 			out.Rules = append(out.Rules, r)
 		}
 	}
-	return out, nil
+	return out, errs
 }
 
 func ruleIDs(rules []RuleSpec) string {
@@ -258,27 +269,30 @@ var ItemKinds = []string{"panel", "alert", "record"}
 
 var ruleID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
-func compileTemplate(spec TemplateSpec, field string, builtIn bool) (*Template, error) {
+func compileTemplate(spec TemplateSpec, field string, builtIn bool) (*Template, []error) {
 	t := &Template{Name: spec.Name, Description: spec.Description, BuiltIn: builtIn}
+	var errs []error
 	sc, err := compileScope(spec.AppliesTo, field+".applies_to")
 	if err != nil {
-		return nil, err
+		errs = append(errs, err)
 	}
 	t.scope = sc
 	ids := map[string]int{}
 	for i, rs := range spec.Rules {
 		rf := fmt.Sprintf("%s.rules[%d]", field, i)
 		if prev, dup := ids[rs.ID]; dup && rs.ID != "" {
-			return nil, &FieldError{rs.Line, rf + ".id", fmt.Sprintf("%q is already used by rules[%d]", rs.ID, prev)}
+			errs = append(errs, &FieldError{rs.Line, rf + ".id", fmt.Sprintf("%q is already used by rules[%d]", rs.ID, prev)})
+			continue
 		}
 		ids[rs.ID] = i
 		r, err := compileRule(rs, rf)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		t.rules = append(t.rules, r)
 	}
-	return t, nil
+	return t, errs
 }
 
 func compileRule(rs RuleSpec, field string) (*rule, error) {

@@ -7,16 +7,30 @@ import (
 )
 
 // TemplateSet returns the built-in format-check templates merged with the
-// ones declared under `templates:`. Parse calls it to validate them, so a
-// mistake there fails loading like any other, naming file, line and field.
+// ones declared under `templates:`. Parse calls it to validate them, so
+// mistakes there fail loading like any other, each naming file, line and
+// field.
 func (c *Config) TemplateSet() (*compliance.Set, error) {
 	set, err := compliance.Compile(c.Templates)
-	var fe *compliance.FieldError
-	switch {
-	case errors.As(err, &fe):
-		return nil, &Error{File: c.File, Line: fe.Line, Field: fe.Field, Msg: fe.Msg}
-	case err != nil:
-		return nil, &Error{File: c.File, Field: "templates", Msg: err.Error()}
+	if err == nil {
+		return set, nil
 	}
-	return set, nil
+	var errs []error
+	for _, e := range unjoinErrors(err) {
+		var fe *compliance.FieldError
+		if errors.As(e, &fe) {
+			errs = append(errs, &Error{File: c.File, Line: fe.Line, Field: fe.Field, Msg: fe.Msg})
+		} else {
+			errs = append(errs, &Error{File: c.File, Field: "templates", Msg: e.Error()})
+		}
+	}
+	return nil, errors.Join(errs...)
+}
+
+// unjoinErrors splits an errors.Join result into its errors.
+func unjoinErrors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }

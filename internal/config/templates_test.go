@@ -99,6 +99,23 @@ func TestTemplatesAreValidatedWithFileLineAndField(t *testing.T) {
 	}
 }
 
+func TestEveryTemplateMistakeIsReportedInOneRun(t *testing.T) {
+	_, err := Parse("cfg.yml", []byte(`templates:
+  - name: weekly
+    rules:
+      - {id: a, kind: title_pattern, pattern: "("}
+      - {id: b, kind: min_length}
+  - name: postmortem
+    disable_rules: [nope]
+`))
+	want := "cfg.yml:4: templates[0].rules[0].pattern: missing closing ): `(`\n" +
+		"cfg.yml:5: templates[0].rules[1].words: required: the minimum number of words\n" +
+		`cfg.yml:6: templates[1].disable_rules[0]: template "postmortem" has no rule "nope" (its rules: sections, order, non-empty, length)`
+	if err == nil || err.Error() != want {
+		t.Errorf("error =\n%v\nwant\n%s", err, want)
+	}
+}
+
 func TestConfiguredTemplatesOverrideAndExtendTheBuiltIns(t *testing.T) {
 	cfg, err := Parse("cfg.yml", []byte(`
 templates:
