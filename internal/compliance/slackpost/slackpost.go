@@ -28,6 +28,11 @@ var (
 	otherEntity = regexp.MustCompile(`<[@#!]([^|>]*)(?:\|([^>]*))?>`)
 	boldLine    = regexp.MustCompile(`^\*([^*]+?):?\*:?$`)
 	hashHeading = regexp.MustCompile(`^(#{1,6})\s+(.+)$`)
+
+	// Bold and strike markers are not text: "*[WIN]*" starts with "[WIN]",
+	// and "*fast*deploys" is two words.
+	dropEmphasis    = strings.NewReplacer("*", "", "~", "")
+	emphasisToSpace = strings.NewReplacer("*", " ", "~", " ", "_", " ")
 )
 
 // Parse maps the message into a Document.
@@ -62,10 +67,10 @@ func Parse(m Message) *compliance.Document {
 			continue
 		}
 		if doc.FirstLineNo == 0 {
-			doc.FirstLine = strings.TrimSpace(strings.NewReplacer("*", "", "~", "").Replace(plain))
+			doc.FirstLine = strings.TrimSpace(dropEmphasis.Replace(plain))
 			doc.FirstLineNo = line
 		}
-		n := compliance.CountWords(strings.NewReplacer("*", " ", "~", " ", "_", " ").Replace(plain))
+		n := compliance.CountWords(emphasisToSpace.Replace(plain))
 		doc.Words += n
 		if title, level, ok := heading(plain); ok && line != doc.FirstLineNo {
 			doc.Sections = append(doc.Sections, compliance.Section{Title: title, Level: level, Line: line})
