@@ -161,7 +161,7 @@ func (s *Set) Template(name string) (*Template, bool) {
 }
 
 // Templates returns every template, built-ins first, in declaration order.
-func (s *Set) Templates() []*Template { return s.templates }
+func (s *Set) Templates() []*Template { return slices.Clone(s.templates) }
 
 // Names returns every template's name, in declaration order.
 func (s *Set) Names() []string {
