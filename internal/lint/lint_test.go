@@ -141,3 +141,32 @@ func TestGitHubAnnotationsEscapeWhatWorkflowCommandsReserve(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", out.String(), want)
 	}
 }
+
+func TestConfluencePagesAndSlackPostsAreReadFromFiles(t *testing.T) {
+	tests := []struct {
+		template, path string
+		want           string
+	}{
+		{"slo-document", "testdata/pages/checkout-slo.xhtml", `testdata/pages/checkout-slo.xhtml:1: slo-document/sections: missing section "Rationale" (fix: add a heading "Rationale" to the page)
+testdata/pages/checkout-slo.xhtml:1: slo-document/sections: missing section "Clarifications and caveats" (fix: add a heading "Clarifications and caveats" to the page)
+testdata/pages/checkout-slo.xhtml:1: slo-document/order: section "SLIs and SLOs" should come after "Service overview" (line 3); the order is Service overview, SLIs and SLOs, Rationale, Error budget, Clarifications and caveats (fix: move "SLIs and SLOs" below "Service overview")
+testdata/pages/checkout-slo.xhtml:5: slo-document/non-empty: section "Error budget" is empty (fix: write the "Error budget" section, or say explicitly why it does not apply)
+`},
+		{"sre-update-post", "testdata/posts/win.txt", `testdata/posts/win.txt:1: sre-update-post/length: has 3 words, want at least 12 (fix: write out what happened and why it matters; a short note is easy to miss)
+testdata/posts/win.txt:1: sre-update-post/win-evidence: has 0 links, want at least 1 (fix: link the evidence of the win: the ticket, pull request or dashboard)
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			r, err := Run([]string{tt.path}, Options{Set: builtins(t), Template: tt.template, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			Write(&out, "text", r)
+			if out.String() != tt.want {
+				t.Errorf("output:\n%s\nwant:\n%s", out.String(), tt.want)
+			}
+		})
+	}
+}
