@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/compliance"
 	"github.com/sre-value/sre-value-exporter/internal/mask"
 )
 
@@ -27,6 +28,8 @@ type Config struct {
 	Global     Global            `yaml:"global"`
 	Catalog    catalog.Catalog   `yaml:"catalog"`
 	Collectors []CollectorConfig `yaml:"collectors"`
+	// Templates declare or override format-check templates (TemplateSet).
+	Templates []compliance.TemplateSpec `yaml:"templates"`
 
 	// File is the path the config was read from; Dir is its folder, against
 	// which relative paths in collector settings are resolved.
@@ -105,6 +108,9 @@ func Parse(file string, data []byte) (*Config, error) {
 		} else {
 			errs = append(errs, &Error{File: file, Field: "catalog", Msg: err.Error()})
 		}
+	}
+	if _, err := cfg.TemplateSet(); err != nil {
+		errs = append(errs, unjoin(err)...)
 	}
 	if cfg.Global.RefreshInterval == 0 {
 		cfg.Global.RefreshInterval = Duration(DefaultRefreshInterval)
