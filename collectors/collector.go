@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/compliance"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
@@ -50,6 +51,10 @@ type Deps struct {
 	Store    *store.Store
 	Logger   *slog.Logger // already labelled collector= and kind=; adding them again repeats them
 	Observer upstream.Observer
+	// Templates are the configuration's format templates (the built-ins
+	// when it declares none); collectors check the documents they have in
+	// hand against them. Nil in tests that check nothing.
+	Templates *compliance.Set
 	// Claims are the custom metric families of the whole configuration,
 	// shared by every collector built from it (nil: a private set).
 	Claims *metrics.Claims

@@ -94,6 +94,8 @@ func (r repository) incidentID(number int) string { return fmt.Sprintf("%s#%d", 
 
 // Collector is one configured github collector instance.
 type Collector struct {
+	// checks judges the incidents against the format templates.
+	checks   *incident.Checks
 	deps     collectors.Deps
 	cfg      Settings
 	repos    []repository
@@ -128,7 +130,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	}
 	cfg.Token = token
 
-	c := &Collector{deps: deps}
+	c := &Collector{deps: deps, checks: incident.NewChecks(deps.Templates)}
 	if len(cfg.Repositories) == 0 {
 		fail(deps.Errorf("repositories", "required: list at least one owner/name"))
 	}
@@ -249,7 +251,7 @@ func mappingFingerprint(cfg Settings) string {
 
 // Snapshot computes the incident metrics from the store; it never calls GitHub.
 func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
-	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), source, now, nil)
+	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), source, now, c.checks, nil)
 }
 
 // maxNotes bounds the landing-page list; the rest is summarised.
@@ -258,7 +260,13 @@ const maxNotes = 20
 // Notes lists the issues that were skipped because their timeline is
 // impossible, and those whose acknowledge time is unknown because GitHub
 // no longer had their events or comments.
+// Notes are the sync's warnings followed by the format findings of the
+// last snapshot.
 func (c *Collector) Notes() []string {
+	return append(c.syncNotes(), c.checks.Notes()...)
+}
+
+func (c *Collector) syncNotes() []string {
 	var notes []string
 	total := 0
 	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {

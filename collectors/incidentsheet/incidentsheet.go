@@ -51,6 +51,8 @@ const maxStoredProblems = 100
 
 // Collector reads one incident sheet.
 type Collector struct {
+	// checks judges the incidents against the format templates.
+	checks *incident.Checks
 	deps   collectors.Deps
 	cfg    *settings
 	source tabular.Source
@@ -78,7 +80,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Collector{deps: deps, cfg: cfg, log: log}
+	c := &Collector{deps: deps, cfg: cfg, log: log, checks: incident.NewChecks(deps.Templates)}
 	c.source = tabular.Source{Location: cfg.Source, BaseDir: deps.BaseDir, MaxRows: cfg.MaxRows}
 	if c.source.IsURL() {
 		// The sheet sends its own conditional requests from the version
@@ -289,7 +291,7 @@ func classify(err error) error {
 
 // Snapshot computes the incident metrics from the store.
 func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
-	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), source, now, func(tx *store.Tx, b *snapshot.Builder) error {
+	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), source, now, c.checks, func(tx *store.Tx, b *snapshot.Builder) error {
 		var st state
 		found, err := tx.GetRecord(stateKind, stateID, &st)
 		if err != nil || !found {
@@ -305,7 +307,13 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 
 // Notes lists the rows skipped at the last read and the values the
 // catalog or the severity table did not know.
+// Notes are the sync's warnings followed by the format findings of the
+// last snapshot.
 func (c *Collector) Notes() []string {
+	return append(c.syncNotes(), c.checks.Notes()...)
+}
+
+func (c *Collector) syncNotes() []string {
 	var st state
 	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
 		_, err := tx.GetRecord(stateKind, stateID, &st)

@@ -56,6 +56,8 @@ const maxNotes = 20
 
 // Collector is one configured Jira instance.
 type Collector struct {
+	// checks judges the incidents against the format templates.
+	checks      *incident.Checks
 	deps        collectors.Deps
 	s           *settings
 	api         *api
@@ -110,6 +112,7 @@ func newCollector(deps collectors.Deps, tweak func(*upstream.Options)) (*Collect
 	}
 	catalogJSON, _ := json.Marshal(deps.Catalog)
 	return &Collector{
+		checks:      incident.NewChecks(deps.Templates),
 		deps:        deps,
 		s:           s,
 		api:         a,
@@ -121,7 +124,7 @@ func newCollector(deps collectors.Deps, tweak func(*upstream.Options)) (*Collect
 
 // Snapshot computes the incident metrics from the store.
 func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
-	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), source, now, func(tx *store.Tx, b *snapshot.Builder) error {
+	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), source, now, c.checks, func(tx *store.Tx, b *snapshot.Builder) error {
 		if t, err := time.Parse(time.RFC3339Nano, tx.Cursor(cursorFullResync)); err == nil {
 			b.Gauge(metrics.JiraLastFullResync, float64(t.Unix()))
 		}
@@ -130,7 +133,13 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 }
 
 // Notes lists issues that could not be used.
+// Notes are the sync's warnings followed by the format findings of the
+// last snapshot.
 func (c *Collector) Notes() []string {
+	return append(c.syncNotes(), c.checks.Notes()...)
+}
+
+func (c *Collector) syncNotes() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	keys := sortedKeys(c.skipped)

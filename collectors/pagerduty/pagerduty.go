@@ -80,10 +80,12 @@ type settings struct {
 
 // Collector is one configured PagerDuty account (and filter).
 type Collector struct {
-	deps collectors.Deps
-	cfg  settings
-	api  *pd.Client
-	log  *slog.Logger
+	// checks judges the incidents against the format templates.
+	checks *incident.Checks
+	deps   collectors.Deps
+	cfg    settings
+	api    *pd.Client
+	log    *slog.Logger
 
 	mu sync.Mutex
 	// progress words how far a first sync in progress got.
@@ -135,7 +137,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	return &Collector{deps: deps, cfg: cfg, api: api, log: logger}, nil // logger is already labelled with collector and kind
+	return &Collector{deps: deps, cfg: cfg, api: api, log: logger, checks: incident.NewChecks(deps.Templates)}, nil // logger is already labelled with collector and kind
 }
 
 // normalise applies defaults and checks every setting, naming the field.
@@ -213,12 +215,18 @@ func normalise(deps collectors.Deps, cfg *settings) error {
 // Snapshot computes the incident metrics from the store; it never calls
 // PagerDuty.
 func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
-	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), Source, now, nil)
+	return incident.Snapshot(c.deps.Store, c.deps.StoreKey(), Source, now, c.checks, nil)
 }
 
 // Notes are the progress of a first sync still going and the warnings of
 // the last sync, for the landing page.
+// Notes are the sync's warnings followed by the format findings of the
+// last snapshot.
 func (c *Collector) Notes() []string {
+	return append(c.syncNotes(), c.checks.Notes()...)
+}
+
+func (c *Collector) syncNotes() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []string

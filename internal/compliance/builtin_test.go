@@ -161,7 +161,7 @@ func TestEveryBuiltInTemplatePassesAGoodDocumentAndExplainsABadOne(t *testing.T)
 		},
 		{
 			name: "an incident from the shared model with unknown severity and team is missing both", template: "incident",
-			doc: incidentdoc.Document(incidentdoc.FromIncident("pagerduty", incidentFromModel())),
+			doc: incidentFromModel().FormatDocument("pagerduty"),
 			want: []string{
 				`PXYZ123: incident/severity: missing severity field (fix: set the incident's severity)`,
 				`PXYZ123: incident/one-team: missing team field (fix: set the incident's team)`,

@@ -161,10 +161,19 @@ func Load(file string, st *store.Store, logger *slog.Logger, enabled func(string
 // collector's settings and contacts no upstream, so --config.check uses it
 // too (with observer nil).
 func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled func(string) bool, observer func(string) upstream.Observer, now func() time.Time) ([]scheduler.Instance, error) {
-	catalogFP, _ := json.Marshal(cfg.Catalog)
+	// A collector restarts when the catalog or the templates change, since
+	// both shape what it exports.
+	catalogFP, _ := json.Marshal(struct {
+		Catalog   any
+		Templates any
+	}{cfg.Catalog, cfg.Templates})
 	claims := metrics.NewClaims()
 	var out []scheduler.Instance
 	var errs []error
+	templates, err := cfg.TemplateSet()
+	if err != nil {
+		errs = append(errs, err)
+	}
 	for _, cc := range cfg.Collectors {
 		kind, ok := collectors.Lookup(cc.Kind)
 		if !ok {
@@ -180,15 +189,16 @@ func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled fun
 			obs = observer(cc.Name)
 		}
 		deps := collectors.Deps{
-			Config:   cc,
-			Decoder:  cfg.Decoder(),
-			BaseDir:  cfg.Dir,
-			Catalog:  &cfg.Catalog,
-			Store:    st,
-			Logger:   logger.With("collector", cc.Name, "kind", cc.Kind),
-			Observer: obs,
-			Claims:   claims,
-			Now:      now,
+			Config:    cc,
+			Decoder:   cfg.Decoder(),
+			BaseDir:   cfg.Dir,
+			Catalog:   &cfg.Catalog,
+			Store:     st,
+			Logger:    logger.With("collector", cc.Name, "kind", cc.Kind),
+			Observer:  obs,
+			Claims:    claims,
+			Templates: templates,
+			Now:       now,
 		}
 		c, err := kind.Factory(deps)
 		if err != nil {

@@ -60,7 +60,7 @@ func BenchmarkSnapshot(b *testing.B) {
 			st := benchIncidents(b, n)
 			var series int
 			for b.Loop() {
-				s, err := Snapshot(st, storeKey, "bench", now, nil)
+				s, err := Snapshot(st, storeKey, "bench", now, nil, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sre-value/sre-value-exporter/internal/formatcheck"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
@@ -242,10 +243,10 @@ func NormaliseSeverity(v string, explicit map[string]string) string {
 // Snapshot builds a collector's incident snapshot from its store bucket.
 // source is the label value for the source kind (jira, github, pagerduty,
 // sheet); extra, if not nil, adds source-specific metrics.
-func Snapshot(st *store.Store, storeKey, source string, now time.Time, extra func(*store.Tx, *snapshot.Builder) error) (*snapshot.Snapshot, error) {
+func Snapshot(st *store.Store, storeKey, source string, now time.Time, checks *Checks, extra func(*store.Tx, *snapshot.Builder) error) (*snapshot.Snapshot, error) {
 	b := snapshot.NewBuilder()
 	err := st.View(storeKey, func(tx *store.Tx) error {
-		if err := Emit(tx, source, now, b); err != nil {
+		if err := Emit(tx, source, now, b, checks); err != nil {
 			return err
 		}
 		if extra != nil {
@@ -259,8 +260,9 @@ func Snapshot(st *store.Store, storeKey, source string, now time.Time, extra fun
 	return b.Build()
 }
 
-// Emit computes every incident metric from the store as of now.
-func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder) error {
+// Emit computes every incident metric from the store as of now, and the
+// format compliance of the incidents when checks is not nil.
+func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder, checks *Checks) error {
 	opened := window.NewSum(now, metrics.IncidentsOpenedInWindow)
 	resolved := window.NewSum(now, metrics.IncidentsResolvedInWindow)
 	postmortems := window.NewSum(now, metrics.IncidentsResolvedWithPostmortemInWindow)
@@ -284,7 +286,13 @@ func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder) error
 	items := map[itemKey]float64{}
 	overdue := map[key]float64{}
 
-	err := forEach(tx, decodeForMetrics, interner{}, func(inc Incident) error {
+	run := checks.start(source, now)
+	decode := decodeForMetrics
+	if run != nil {
+		decode = decodeIncident // findings name the incident
+	}
+	err := forEach(tx, decode, interner{}, func(inc Incident) error {
+		run.add(source, inc)
 		k := key{orUnknown(inc.Severity), orUnknown(inc.Service), orUnknown(inc.Team)}
 		g := groups[k]
 		if g == nil {
@@ -328,6 +336,7 @@ func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder) error
 	if err != nil {
 		return err
 	}
+	run.finish(func(r *formatcheck.Results) { r.Emit(b) })
 	opened.Emit(b)
 	resolved.Emit(b)
 	postmortems.Emit(b)

@@ -64,7 +64,7 @@ func del(t *testing.T, st *store.Store, id string) {
 
 func snap(t *testing.T, st *store.Store) *snapshot.Snapshot {
 	t.Helper()
-	s, err := Snapshot(st, storeKey, "test", now, nil)
+	s, err := Snapshot(st, storeKey, "test", now, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,7 +490,7 @@ func TestIDsListsTheStoredIncidents(t *testing.T) {
 
 func TestSnapshotAddsTheSourcesExtraMetrics(t *testing.T) {
 	st := openStore(t)
-	s, err := Snapshot(st, storeKey, "test", now, func(tx *store.Tx, b *snapshot.Builder) error {
+	s, err := Snapshot(st, storeKey, "test", now, nil, func(tx *store.Tx, b *snapshot.Builder) error {
 		b.Gauge(metrics.Custom("sre_test_extra", metrics.Gauge, "Extra.", nil), 3)
 		return nil
 	})

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/compliance"
-	"github.com/sre-value/sre-value-exporter/internal/incident"
 )
 
 // Incident is an incident as its collector sees it, before it is reduced
@@ -51,35 +50,4 @@ func Document(in Incident) *compliance.Document {
 		doc.Set(name, 0, values...)
 	}
 	return doc
-}
-
-// FromIncident builds an Incident from the shared model, for collectors
-// that only keep that: its service is the component and its team the one
-// team. A severity, service or team of "unknown" counts as missing.
-func FromIncident(source string, inc incident.Incident) Incident {
-	return Incident{
-		Source:     source,
-		Key:        inc.ID,
-		Severity:   known(inc.Severity),
-		Components: nonEmpty(known(inc.Service)),
-		Teams:      nonEmpty(known(inc.Team)),
-		Postmortem: inc.Postmortem,
-		Opened:     inc.Opened,
-		Resolved:   inc.Resolved,
-		Updated:    inc.Updated,
-	}
-}
-
-func known(v string) string {
-	if v == "unknown" {
-		return ""
-	}
-	return v
-}
-
-func nonEmpty(v string) []string {
-	if v == "" {
-		return nil
-	}
-	return []string{v}
 }

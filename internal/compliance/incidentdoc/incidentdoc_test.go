@@ -3,8 +3,6 @@ package incidentdoc
 import (
 	"testing"
 	"time"
-
-	"github.com/sre-value/sre-value-exporter/internal/incident"
 )
 
 func TestIncidentsMapTheirFieldsStatusAndExtras(t *testing.T) {
@@ -31,16 +29,5 @@ func TestIncidentsMapTheirFieldsStatusAndExtras(t *testing.T) {
 	}
 	if doc.Source != "github" || doc.Key != "org/repo#45" || !doc.Created.Equal(opened) {
 		t.Errorf("doc = %+v", doc)
-	}
-}
-
-func TestTheSharedModelsUnknownValuesCountAsMissing(t *testing.T) {
-	resolved := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
-	in := FromIncident("jira", incident.Incident{ID: "OPS-1", Severity: "sev1", Service: "unknown", Team: "payments", Postmortem: "PM-7", Resolved: resolved})
-	if in.Key != "OPS-1" || in.Severity != "sev1" || len(in.Components) != 0 || len(in.Teams) != 1 || in.Postmortem != "PM-7" || !in.Resolved.Equal(resolved) {
-		t.Errorf("incident = %+v", in)
-	}
-	if got := Document(in).Field("status"); len(got) != 1 || got[0] != "resolved" {
-		t.Errorf("status = %v", got)
 	}
 }
