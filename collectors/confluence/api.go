@@ -28,7 +28,9 @@ const fromDateLayout = "2006-01-02T15:04:05.000Z"
 
 // searchPage is one page of GET /rest/api/content/search.
 type searchPage struct {
-	Results []content `json:"results"`
+	// Results is a pointer so that an answer without the field (a proxy's
+	// or another API's JSON) is told apart from an empty page.
+	Results *[]content `json:"results"`
 	Start   int       `json:"start"`
 	Limit   int       `json:"limit"`
 	Size    int       `json:"size"`
@@ -115,8 +117,11 @@ func (a *api) search(ctx context.Context, pageURL string) ([]content, string, er
 	if err := a.get(ctx, pageURL, &p); err != nil {
 		return nil, "", err
 	}
+	if p.Results == nil {
+		return nil, "", collectors.WithReason(collectors.ReasonDecode, fmt.Errorf("GET %s: the answer has no results: not a Confluence content search", upstream.Redact(pageURL)))
+	}
 	if p.Links.Next == "" {
-		return p.Results, "", nil
+		return *p.Results, "", nil
 	}
 	next, err := a.resolve(p.Links.Next)
 	if err != nil {
@@ -125,7 +130,7 @@ func (a *api) search(ctx context.Context, pageURL string) ([]content, string, er
 	if next == pageURL {
 		return nil, "", fmt.Errorf("GET %s: _links.next points to the same page; paging would never end", upstream.Redact(pageURL))
 	}
-	return p.Results, next, nil
+	return *p.Results, next, nil
 }
 
 // resolve turns _links.next, which is relative to the wiki's context

@@ -435,6 +435,9 @@ func TestAMalformedAnswerIsRetriedAndOnlyAPersistentOneFailsTheSync(t *testing.T
 		{"a search page cut short", "/content/search", `{"results": [{"id": "1001"`, true},
 		{"an analytics answer that is not JSON", "/views", `<html>Gateway</html>`, true},
 		{"an analytics answer without a count", "/viewers", `{"id": 1001}`, false},
+		// Valid JSON from something that is not Confluence (another API
+		// behind a misrouted proxy) must not read as an empty wiki.
+		{"a search answer without results", "/content/search", `{"ok": false, "error": "invalid_auth"}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

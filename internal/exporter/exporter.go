@@ -101,7 +101,11 @@ func (e *Exporter) Reload() error {
 	cfg, instances, static, err := e.build()
 	if err != nil {
 		e.success.Set(0)
-		e.opts.Logger.Error("configuration not loaded; the previous one keeps running", "file", e.opts.ConfigFile, "err", config.Redact(err.Error()))
+		// At startup there is no previous configuration: the caller
+		// reports the error and exits.
+		if e.cfg != nil {
+			e.opts.Logger.Error("configuration not loaded; the previous one keeps running", "file", e.opts.ConfigFile, "err", config.Redact(err.Error()))
+		}
 		return err
 	}
 	e.cfg = cfg
