@@ -31,9 +31,9 @@ type searchPage struct {
 	// Results is a pointer so that an answer without the field (a proxy's
 	// or another API's JSON) is told apart from an empty page.
 	Results *[]content `json:"results"`
-	Start   int       `json:"start"`
-	Limit   int       `json:"limit"`
-	Size    int       `json:"size"`
+	Start   int        `json:"start"`
+	Limit   int        `json:"limit"`
+	Size    int        `json:"size"`
 	Links   struct {
 		Base    string `json:"base"`
 		Context string `json:"context"`

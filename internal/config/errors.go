@@ -42,7 +42,9 @@ func Join(errs ...error) error {
 	}
 	if allConfigErrors(flat) {
 		sort.SliceStable(flat, func(i, j int) bool {
-			a, b := flat[i].(*Error), flat[j].(*Error)
+			var a, b *Error
+			errors.As(flat[i], &a)
+			errors.As(flat[j], &b)
 			if a.File != b.File {
 				return a.File < b.File
 			}
@@ -66,7 +68,8 @@ func Join(errs ...error) error {
 
 func allConfigErrors(errs []error) bool {
 	for _, err := range errs {
-		if _, ok := err.(*Error); !ok {
+		var ce *Error
+		if !errors.As(err, &ce) {
 			return false
 		}
 	}

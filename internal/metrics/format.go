@@ -9,6 +9,7 @@ var (
 	formatWindowLabels = []string{"source", "template", WindowLabel}
 )
 
+// The figures of every checked source.
 var (
 	FormatDocumentsCheckedInWindow = declare(Family{
 		Name: "sre_format_documents_checked_in_window", Type: Gauge,

@@ -409,7 +409,7 @@ func (r *runner) stop() {
 	// so nothing of this runner touches its store bucket or its health
 	// series once stop returns.
 	r.refreshMu.Lock()
-	r.refreshMu.Unlock()
+	r.refreshMu.Unlock() //nolint:staticcheck // empty on purpose: waits for a refresh in progress
 }
 
 func (r *runner) loop(ctx context.Context) {

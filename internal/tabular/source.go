@@ -203,7 +203,7 @@ func (s Source) openURL(ctx context.Context, prevVersion string) (*Rows, bool, e
 	if notModified {
 		return &Rows{Name: s.Name(), Version: prevVersion}, true, nil
 	}
-	var r io.Reader = s.limit(ctx, body)
+	r := s.limit(ctx, body)
 	if version == "" {
 		// Without a validator the body's hash is the version, and it must
 		// be known before parsing to skip an unchanged body: buffer it

@@ -409,9 +409,9 @@ func acceptsOnlyJSON(accept string) bool {
 }
 
 // snippet is the start of data on one line, for an error message.
-func snippet(data []byte, max int) string {
-	s := strings.Join(strings.Fields(string(data[:min(len(data), max)])), " ")
-	if len(data) > max {
+func snippet(data []byte, limit int) string {
+	s := strings.Join(strings.Fields(string(data[:min(len(data), limit)])), " ")
+	if len(data) > limit {
 		s += " ..."
 	}
 	if s == "" {

@@ -123,18 +123,18 @@ func Handler(o Options) http.Handler {
 
 // limitConcurrency answers 503 to requests beyond max in flight, like
 // promhttp's MaxRequestsInFlight.
-func limitConcurrency(max int, next http.Handler) http.Handler {
-	if max <= 0 {
+func limitConcurrency(limit int, next http.Handler) http.Handler {
+	if limit <= 0 {
 		return next
 	}
-	slots := make(chan struct{}, max)
+	slots := make(chan struct{}, limit)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case slots <- struct{}{}:
 			defer func() { <-slots }()
 			next.ServeHTTP(w, r)
 		default:
-			http.Error(w, fmt.Sprintf("Too many concurrent scrapes (limit %d, --web.max-requests)\n", max), http.StatusServiceUnavailable)
+			http.Error(w, fmt.Sprintf("Too many concurrent scrapes (limit %d, --web.max-requests)\n", limit), http.StatusServiceUnavailable)
 		}
 	})
 }
