@@ -1,0 +1,251 @@
+package grafana
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/sre-value/sre-value-exporter/collectors"
+	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
+	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/upstream"
+)
+
+// now is the harness clock: the tests' "today".
+var now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+
+// harness is one collector against one fake Grafana (or files) and one store.
+type harness struct {
+	t      *testing.T
+	fake   *fakeGrafana
+	st     *store.Store
+	c      *Collector
+	clock  time.Time
+	base   string // BaseDir
+	mu     sync.Mutex
+	sleeps []time.Duration
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t, fake: newFakeGrafana(t), clock: now, base: "testdata"}
+	t.Setenv("GRAFANA_TEST_TOKEN", h.fake.token)
+	st, err := store.Open(t.TempDir() + "/s.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h.st = st
+	return h
+}
+
+// build makes the collector from a collectors: entry's settings.
+func (h *harness) build(settings string) error {
+	h.t.Helper()
+	yml := "collectors:\n  - kind: grafana\n    name: dashboards\n" + settings
+	cfg, err := config.Parse("exporter.yml", []byte(yml))
+	if err != nil {
+		return err
+	}
+	set, err := cfg.TemplateSet()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	deps := collectors.Deps{
+		Config: cfg.Collectors[0], Decoder: cfg.Decoder(), BaseDir: h.base, Catalog: &cfg.Catalog,
+		Store: h.st, Templates: set, Now: func() time.Time { return h.clock },
+	}
+	h.c, err = newCollector(deps, func(o *upstream.Options) {
+		o.Sleep = func(ctx context.Context, d time.Duration) error {
+			h.mu.Lock()
+			h.sleeps = append(h.sleeps, d)
+			h.mu.Unlock()
+			return ctx.Err()
+		}
+		o.Rand = func() float64 { return 0.5 }
+		o.Now = func() time.Time { return now }
+	})
+	return err
+}
+
+func (h *harness) api(extra string) {
+	h.t.Helper()
+	if err := h.build("    url: " + h.fake.server.URL + "\n    token: ${GRAFANA_TEST_TOKEN}\n" + extra); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) sync() error { return h.c.Sync(context.Background()) }
+
+func (h *harness) mustSync() {
+	h.t.Helper()
+	if err := h.sync(); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) snapshot() *snapshot.Snapshot {
+	h.t.Helper()
+	s, err := h.c.Snapshot(h.clock)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+func (h *harness) compare(expected string, names ...string) {
+	h.t.Helper()
+	if err := testutil.GatherAndCompare(h.snapshot(), strings.NewReader(expected), names...); err != nil {
+		h.t.Error(err)
+	}
+}
+
+func days(n int) time.Time { return now.Add(-time.Duration(n) * 24 * time.Hour) }
+
+// standard is the instance most tests use: a compliant dashboard created 3
+// days ago in Payments, a legacy one created 40 days ago at the root, and
+// an empty Databases folder.
+func (h *harness) standard() {
+	h.fake.folders = []fakeFolder{{"f-pay", "Payments"}, {"f-db", "Databases"}}
+	h.fake.add("testdata/compliant.json", "f-pay", 4, days(3))
+	h.fake.add("testdata/legacy.json", "", 1, days(40))
+}
+
+// legacyFindings are the team-dashboard findings of testdata/legacy.json
+// read from the fake at url: every rule but uid and legacy-rows.
+func legacyFindings(where string) []string {
+	return []string{
+		"format: " + where + ": team-dashboard/title: title \"old stuff\" does not match ^[A-Z][A-Za-z0-9 &-]* / \\S.*$ (fix: name it \"<Team> / <what it shows>\", e.g. \"Payments / Service health\")",
+		"format: " + where + ": team-dashboard/team-tag: no tag matching \"team[:=-].+\" (has none) (fix: add a tag team:<team name>)",
+		"format: " + where + ": team-dashboard/datasource-variable: missing \"datasource_variables\" (fix: add a template variable of type Datasource (e.g. datasource) so the dashboard works on every Prometheus)",
+		"format: " + where + ": team-dashboard/panel-datasource: panel \"Requests\": datasource \"Prometheus\" does not match ^(\\$\\{?[A-Za-z_]\\w*(:\\w+)?\\}?|-- (Mixed|Dashboard|Grafana) --|grafana)$ (fix: select the dashboard's datasource variable (${datasource}) instead of a fixed datasource)",
+		"format: " + where + ": team-dashboard/panel-unit: panel \"Requests\": missing \"unit\" (fix: set Standard options > Unit on the panel)",
+		"format: " + where + ": team-dashboard/panel-description: panel \"Requests\": missing \"description\" (fix: describe what the panel shows and what good looks like)",
+		"format: " + where + ": team-dashboard/slo-row: missing section \"SLO\" (fix: add a row titled \"SLO\")",
+		"format: " + where + ": team-dashboard/runbook-links: no link matching \"runbook\" (fix: add a dashboard link (or panel link) to the team's runbooks)",
+		"format: " + where + ": team-dashboard/legacy-panels: panel \"Requests\": type \"graph\" is not allowed (fix: migrate the panel (graph -> Time series, singlestat -> Stat, table-old -> Table))",
+	}
+}
+
+// legacyRules are the rules legacy.json breaks, in sorted order.
+var legacyRules = []string{"datasource-variable", "legacy-panels", "panel-datasource", "panel-description", "panel-unit", "runbook-links", "slo-row", "team-tag", "title"}
+
+// formatSeries is the expected sre_format_* exposition for dashboards
+// created in the given windows: checked and passing per window (7d, 30d,
+// 90d), the rules broken per window by the failing ones, and failing now.
+func formatSeries(checked, passing [3]int, rules []string, failed [3]int, failing int) string {
+	windows := []string{"30d", "7d", "90d"} // sorted as the exposition is
+	idx := map[string]int{"7d": 0, "30d": 1, "90d": 2}
+	var b strings.Builder
+	b.WriteString("# HELP sre_format_documents_checked_in_window Documents created in the window that a format template applies to, by source and template; divide sre_format_documents_passing_in_window by it for the compliance rate.\n# TYPE sre_format_documents_checked_in_window gauge\n")
+	for _, w := range windows {
+		fmt.Fprintf(&b, "sre_format_documents_checked_in_window{source=\"grafana\",template=\"team-dashboard\",window=%q} %d\n", w, checked[idx[w]])
+	}
+	fmt.Fprintf(&b, "# HELP sre_format_documents_failing Documents checked at the last refresh that break at least one rule of the template now; the landing page lists them with where to fix them.\n# TYPE sre_format_documents_failing gauge\nsre_format_documents_failing{source=\"grafana\",template=\"team-dashboard\"} %d\n", failing)
+	b.WriteString("# HELP sre_format_documents_passing_in_window Documents created in the window that pass every rule of the template, as checked now.\n# TYPE sre_format_documents_passing_in_window gauge\n")
+	for _, w := range windows {
+		fmt.Fprintf(&b, "sre_format_documents_passing_in_window{source=\"grafana\",template=\"team-dashboard\",window=%q} %d\n", w, passing[idx[w]])
+	}
+	if len(rules) > 0 {
+		b.WriteString("# HELP sre_format_rule_failures_in_window Documents created in the window that break the rule, by source, template and rule; the rules that fail most.\n# TYPE sre_format_rule_failures_in_window gauge\n")
+	}
+	for _, r := range rules {
+		for _, w := range windows {
+			fmt.Fprintf(&b, "sre_format_rule_failures_in_window{rule=%q,source=\"grafana\",template=\"team-dashboard\",window=%q} %d\n", r, w, failed[idx[w]])
+		}
+	}
+	return b.String()
+}
+
+func dashboardSeries(unreadable int, folders ...string) string {
+	var b strings.Builder
+	b.WriteString("# HELP sre_grafana_dashboards Dashboards listed at the last sync, by folder title (General for the root; 0 for a folder without dashboards).\n# TYPE sre_grafana_dashboards gauge\n")
+	for i := 0; i < len(folders); i += 2 {
+		fmt.Fprintf(&b, "sre_grafana_dashboards{folder=%q} %s\n", folders[i], folders[i+1])
+	}
+	fmt.Fprintf(&b, "# HELP sre_grafana_dashboards_unreadable Dashboards listed at the last sync that could not be read or are not dashboard JSON, so were not checked; the landing page names them.\n# TYPE sre_grafana_dashboards_unreadable gauge\nsre_grafana_dashboards_unreadable %d\n", unreadable)
+	return b.String()
+}
+
+var allFamilies = []string{
+	"sre_format_documents_checked_in_window", "sre_format_documents_failing", "sre_format_documents_passing_in_window",
+	"sre_format_rule_failures_in_window", "sre_grafana_dashboards", "sre_grafana_dashboards_unreadable",
+}
+
+func TestASyncChecksEveryDashboardAgainstTeamDashboard(t *testing.T) {
+	h := newHarness(t)
+	h.standard()
+	h.api("    page_size: 1\n")
+	h.mustSync()
+	// The compliant dashboard (3 days old) passes; the legacy one (40 days)
+	// breaks 9 rules and only counts in 90d.
+	h.compare(formatSeries([3]int{1, 1, 2}, [3]int{1, 1, 1}, legacyRules, [3]int{0, 0, 1}, 1)+
+		dashboardSeries(0, "Databases", "0", "General", "1", "Payments", "1"), allFamilies...)
+	if diff := diffLines(legacyFindings(`old-db "old stuff" `+h.fake.server.URL+"/d/old-db/x"), h.c.Notes()); diff != "" {
+		t.Errorf("notes (-want +got):\n%s", diff)
+	}
+	// Pages of one: a short (empty) page ends each listing.
+	want := []string{
+		"/api/folders?limit=1&page=1", "/api/folders?limit=1&page=2", "/api/folders?limit=1&page=3",
+		"/api/search?limit=1&page=1&type=dash-db", "/api/dashboards/uid/pay-health?",
+		"/api/search?limit=1&page=2&type=dash-db", "/api/dashboards/uid/old-db?",
+		"/api/search?limit=1&page=3&type=dash-db",
+	}
+	if diff := diffLines(want, h.fake.log()); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
+
+func TestOnlyNewAndChangedDashboardsAreFetchedAgain(t *testing.T) {
+	h := newHarness(t)
+	h.standard()
+	h.api("")
+	h.mustSync()
+	h.fake.log()
+
+	h.clock = now.Add(10 * time.Minute)
+	h.mustSync()
+	want := []string{"/api/folders?limit=1000&page=1", "/api/search?limit=1000&page=1&type=dash-db"}
+	if diff := diffLines(want, h.fake.log()); diff != "" {
+		t.Errorf("an unchanged instance is listed, not fetched (-want +got):\n%s", diff)
+	}
+
+	// Retitled (and fixed): the search entry changed, so it is fetched.
+	h.fake.mu.Lock()
+	d := h.fake.dashboards["old-db"]
+	d.title, d.version = "Ops / Legacy", 2
+	d.json = []byte(strings.Replace(string(d.json), `"old stuff"`, `"Ops / Legacy"`, 1))
+	h.fake.mu.Unlock()
+	h.mustSync()
+	want = []string{"/api/folders?limit=1000&page=1", "/api/search?limit=1000&page=1&type=dash-db", "/api/dashboards/uid/old-db?"}
+	if diff := diffLines(want, h.fake.log()); diff != "" {
+		t.Errorf("a retitled dashboard is fetched (-want +got):\n%s", diff)
+	}
+	// Retitled "Ops / Legacy", it no longer breaks the title rule.
+	rules := slices.DeleteFunc(slices.Clone(legacyRules), func(r string) bool { return r == "title" })
+	h.compare(formatSeries([3]int{1, 1, 2}, [3]int{1, 1, 1}, rules, [3]int{0, 0, 1}, 1), "sre_format_rule_failures_in_window", "sre_format_documents_failing")
+
+	// A dashboard read refetch_interval (1h) ago is read again, as search
+	// does not say whether its content changed: pay-health was read 65
+	// minutes ago, old-db only 55.
+	h.clock = now.Add(65 * time.Minute)
+	h.mustSync()
+	want = []string{"/api/folders?limit=1000&page=1", "/api/search?limit=1000&page=1&type=dash-db", "/api/dashboards/uid/pay-health?"}
+	if diff := diffLines(want, h.fake.log()); diff != "" {
+		t.Errorf("refetch after refetch_interval (-want +got):\n%s", diff)
+	}
+}
+
+// diffLines says how got differs from want, or "" when they are equal.
+func diffLines(want, got []string) string {
+	if slices.Equal(want, got) {
+		return ""
+	}
+	return fmt.Sprintf("want:\n  %s\ngot:\n  %s", strings.Join(want, "\n  "), strings.Join(got, "\n  "))
+}
