@@ -31,10 +31,13 @@ type harness struct {
 	base   string // BaseDir
 	mu     sync.Mutex
 	sleeps []time.Duration
+	// httpClock is the HTTP layer's virtual clock, advanced by its sleeps,
+	// so waits for Retry-After take no real time.
+	httpClock time.Time
 }
 
 func newHarness(t *testing.T) *harness {
-	h := &harness{t: t, fake: newFakeGrafana(t), clock: now, base: "testdata"}
+	h := &harness{t: t, fake: newFakeGrafana(t), clock: now, httpClock: now, base: "testdata"}
 	t.Setenv("GRAFANA_TEST_TOKEN", h.fake.token)
 	st, err := store.Open(t.TempDir() + "/s.db")
 	if err != nil {
@@ -65,11 +68,16 @@ func (h *harness) build(settings string) error {
 		o.Sleep = func(ctx context.Context, d time.Duration) error {
 			h.mu.Lock()
 			h.sleeps = append(h.sleeps, d)
+			h.httpClock = h.httpClock.Add(d)
 			h.mu.Unlock()
 			return ctx.Err()
 		}
 		o.Rand = func() float64 { return 0.5 }
-		o.Now = func() time.Time { return now }
+		o.Now = func() time.Time {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return h.httpClock
+		}
 	})
 	return err
 }
@@ -248,4 +256,82 @@ func diffLines(want, got []string) string {
 		return ""
 	}
 	return fmt.Sprintf("want:\n  %s\ngot:\n  %s", strings.Join(want, "\n  "), strings.Join(got, "\n  "))
+}
+
+func TestUpstreamErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		answers []fakeAnswer
+		token   string // overrides the configured token
+		reason  string // "" for a sync that succeeds
+		msg     string // part of the error
+		sleeps  []time.Duration
+		// dashboards per folder afterwards (General, Payments; "" when the
+	// folder is not known) and unreadable.
+		general, payments string
+		unreadable        int
+	}{
+		{name: "a token Grafana rejects fails the sync as an auth error", token: "wrong-t0ken-value", reason: collectors.ReasonAuth, msg: "401 Unauthorized", general: "0", payments: "0"},
+		{name: "a 403 on the folder list (a token without Viewer) is an auth error", answers: []fakeAnswer{{path: "/api/folders", status: 403, body: `{"message":"Permission denied"}`}}, reason: collectors.ReasonAuth, msg: "403 Forbidden", general: "0", payments: "0"},
+		{name: "a 429 with Retry-After is waited out and the sync succeeds", answers: []fakeAnswer{{path: "/api/search", status: 429, header: map[string]string{"Retry-After": "7"}, body: `{"message":"Too many requests"}`}}, sleeps: []time.Duration{7 * time.Second}, general: "1", payments: "1"},
+		{name: "a 5xx that persists fails the sync as a server error", answers: []fakeAnswer{{path: "/api/search", status: 502, body: "bad gateway", times: 10}}, reason: collectors.ReasonServer, msg: "502 Bad Gateway", general: "0", payments: "0"},
+		{name: "a cut-off search answer fails the sync as a decode error", answers: []fakeAnswer{{path: "/api/search", status: 200, body: `[{"uid":"pay-`, times: 10}}, reason: collectors.ReasonDecode, msg: "cut off", general: "0", payments: "0"},
+		{name: "a search answer of the wrong shape is a decode error", answers: []fakeAnswer{{path: "/api/search", status: 200, body: `{"message":"not a list"}`}}, reason: collectors.ReasonDecode, msg: "search page 1: unexpected JSON", general: "0", payments: "0"},
+		{name: "a dashboard deleted between search and fetch (404) is left out", answers: []fakeAnswer{{path: "/api/dashboards/uid/old-db", status: 404, body: `{"message":"Dashboard not found"}`}}, payments: "1"},
+		{name: "a by-uid answer that is not a dashboard is counted unreadable", answers: []fakeAnswer{{path: "/api/dashboards/uid/old-db", status: 200, body: `{"dashboard":[1,2],"meta":{"version":1}}`}}, general: "1", payments: "1", unreadable: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.standard()
+			h.fake.folders = h.fake.folders[:1] // Payments only
+			token := "${GRAFANA_TEST_TOKEN}"
+			if tt.token != "" {
+				t.Setenv("OTHER_TOKEN", tt.token)
+				token = "${OTHER_TOKEN}"
+			}
+			if err := h.build("    url: " + h.fake.server.URL + "\n    token: " + token + "\n"); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range tt.answers {
+				h.fake.answer(a)
+			}
+			err := h.sync()
+			switch {
+			case tt.reason == "" && err != nil:
+				t.Fatalf("sync: %v", err)
+			case tt.reason != "" && err == nil:
+				t.Fatalf("sync succeeded, want a %s error", tt.reason)
+			case err != nil:
+				if got := collectors.Reason(err); got != tt.reason {
+					t.Errorf("reason = %q, want %q (%v)", got, tt.reason, err)
+				}
+				if !strings.Contains(err.Error(), tt.msg) {
+					t.Errorf("error %q does not say %q", err, tt.msg)
+				}
+				for _, secret := range []string{h.fake.token, tt.token} {
+					if secret != "" && strings.Contains(err.Error(), secret) {
+						t.Errorf("error quotes the token: %v", err)
+					}
+				}
+			}
+			if tt.sleeps != nil && !slices.Equal(h.sleeps, tt.sleeps) {
+				t.Errorf("sleeps = %v, want %v", h.sleeps, tt.sleeps)
+			}
+			var folders []string
+			if tt.reason == "" { // a failed first sync knows no folder yet
+				if tt.general != "" {
+					folders = append(folders, "General", tt.general)
+				}
+				folders = append(folders, "Payments", tt.payments)
+			}
+			h.compare(dashboardSeries(tt.unreadable, folders...), "sre_grafana_dashboards", "sre_grafana_dashboards_unreadable")
+			if tt.unreadable > 0 {
+				want := "dashboard old-db: not dashboard JSON: line 1: a dashboard is a JSON object"
+				if notes := h.c.Notes(); len(notes) == 0 || notes[0] != want {
+					t.Errorf("first note = %q, want %q", notes, want)
+				}
+			}
+		})
+	}
 }
