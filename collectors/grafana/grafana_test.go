@@ -267,7 +267,7 @@ func TestUpstreamErrors(t *testing.T) {
 		msg     string // part of the error
 		sleeps  []time.Duration
 		// dashboards per folder afterwards (General, Payments; "" when the
-	// folder is not known) and unreadable.
+		// folder is not known) and unreadable.
 		general, payments string
 		unreadable        int
 	}{
