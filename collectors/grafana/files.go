@@ -10,13 +10,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/compliance"
 	"github.com/sre-value/sre-value-exporter/internal/compliance/dashboard"
-	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 )
 
@@ -29,10 +29,10 @@ func (c *Collector) syncFiles() error {
 	name := c.deps.Name()
 	paths, err := c.matchFiles()
 	if err != nil {
-		return collectors.WithReason(collectors.ReasonOther, fmt.Errorf("grafana %s: files %s: %w", name, mask.Quote(c.s.Files), err))
+		return collectors.WithReason(collectors.ReasonOther, fmt.Errorf("grafana %s: files %s: %w", name, strconv.Quote(c.s.Files), err))
 	}
 	if len(paths) == 0 {
-		return collectors.WithReason(collectors.ReasonOther, fmt.Errorf("grafana %s: files %s: no file matches (relative to %s)", name, mask.Quote(c.s.Files), c.baseDir()))
+		return collectors.WithReason(collectors.ReasonOther, fmt.Errorf("grafana %s: files %s: no file matches (relative to %s)", name, strconv.Quote(c.s.Files), c.baseDir()))
 	}
 	stored, err := c.storedHashes()
 	if err != nil {

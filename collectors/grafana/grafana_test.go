@@ -3,6 +3,8 @@ package grafana
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -331,6 +333,145 @@ func TestUpstreamErrors(t *testing.T) {
 				if notes := h.c.Notes(); len(notes) == 0 || notes[0] != want {
 					t.Errorf("first note = %q, want %q", notes, want)
 				}
+			}
+		})
+	}
+}
+
+func TestAFailedSyncKeepsWhatTheLastOneStored(t *testing.T) {
+	h := newHarness(t)
+	h.standard()
+	h.api("")
+	h.mustSync()
+	delete(h.fake.dashboards, "old-db")
+	h.fake.answer(fakeAnswer{path: "/api/search", status: 503, body: "down", times: 10})
+	if err := h.sync(); err == nil {
+		t.Fatal("sync succeeded against a Grafana that answers 503")
+	}
+	h.compare(dashboardSeries(0, "Databases", "0", "General", "1", "Payments", "1"), "sre_grafana_dashboards", "sre_grafana_dashboards_unreadable")
+	// The next complete listing drops the deleted dashboard.
+	h.fake.script = nil
+	h.mustSync()
+	h.compare(dashboardSeries(0, "Databases", "0", "Payments", "1"), "sre_grafana_dashboards", "sre_grafana_dashboards_unreadable")
+	h.compare(formatSeries([3]int{1, 1, 1}, [3]int{1, 1, 1}, nil, [3]int{}, 0), allFamilies[:4]...)
+}
+
+func TestFoldersNarrowWhatIsRead(t *testing.T) {
+	h := newHarness(t)
+	h.standard()
+	h.api("    folders: [payments]\n")
+	h.mustSync()
+	h.compare(dashboardSeries(0, "Payments", "1"), "sre_grafana_dashboards", "sre_grafana_dashboards_unreadable")
+	for _, r := range h.fake.log() {
+		if strings.Contains(r, "old-db") {
+			t.Errorf("a dashboard outside the folders was fetched: %s", r)
+		}
+	}
+}
+
+// writeFile writes data to dir/rel, creating folders.
+func writeFile(t *testing.T, dir, rel string, data []byte, mod time.Time) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, mod, mod); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDashboardFilesGetTheSameChecks(t *testing.T) {
+	h := newHarness(t)
+	h.base = t.TempDir()
+	good, _ := os.ReadFile("testdata/compliant.json")
+	legacy, _ := os.ReadFile("testdata/legacy.json")
+	// An export saved from the by-uid API carries its folder and creation
+	// time; a bare dashboard takes its folder from the file's folder and its
+	// creation time from the file.
+	export := `{"meta": {"folderTitle": "Payments", "created": "` + days(2).Format(time.RFC3339) + `"},
+"dashboard": ` + string(good) + `}`
+	writeFile(t, h.base, "dashboards/payments/health.json", []byte(export), days(100))
+	writeFile(t, h.base, "dashboards/ops/legacy.json", legacy, days(20))
+	writeFile(t, h.base, "dashboards/broken.json", []byte("{\n  \"uid\": \"x\",\n"), days(1))
+	writeFile(t, h.base, "dashboards/notes.txt", []byte("not selected"), days(1))
+	writeFile(t, h.base, "other/skipped.json", legacy, days(1))
+	if err := h.build("    files: dashboards/**/*.json\n"); err != nil {
+		t.Fatal(err)
+	}
+	h.mustSync()
+	// health.json (2 days) passes; legacy.json (20 days) fails in 30d and
+	// 90d; broken.json is unreadable and not checked.
+	h.compare(formatSeries([3]int{1, 2, 2}, [3]int{1, 1, 1}, legacyRules, [3]int{0, 1, 1}, 1)+
+		dashboardSeries(1, "Payments", "1", "dashboards", "1", "ops", "1"), allFamilies...)
+	notes := h.c.Notes()
+	if len(notes) != 10 {
+		t.Fatalf("notes = %q, want 1 unreadable file and 9 findings", notes)
+	}
+	if want := "dashboard dashboards/broken.json: not dashboard JSON: line 3: "; !strings.HasPrefix(notes[0], want) {
+		t.Errorf("notes[0] = %q, want it to start with %q", notes[0], want)
+	}
+	// Findings point at file:line: the title is on line 3, the panel on 5.
+	for _, want := range []string{
+		"format: dashboards/ops/legacy.json:3: team-dashboard/title: ",
+		"format: dashboards/ops/legacy.json:5: team-dashboard/panel-unit: panel \"Requests\": missing \"unit\"",
+	} {
+		if !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, want) }) {
+			t.Errorf("no note starts with %q in\n%s", want, strings.Join(notes, "\n"))
+		}
+	}
+
+	// A file deleted, and one changed, are seen at the next sync.
+	if err := os.Remove(filepath.Join(h.base, "dashboards/broken.json")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, h.base, "dashboards/ops/legacy.json", []byte(strings.Replace(string(legacy), `"old stuff"`, `"Ops / Legacy"`, 1)), days(20))
+	h.mustSync()
+	rules := slices.DeleteFunc(slices.Clone(legacyRules), func(r string) bool { return r == "title" })
+	h.compare(formatSeries([3]int{1, 2, 2}, [3]int{1, 1, 1}, rules, [3]int{0, 1, 1}, 1)+
+		dashboardSeries(0, "Payments", "1", "ops", "1"), allFamilies...)
+}
+
+func TestAGlobMatchingNoFileFailsTheSync(t *testing.T) {
+	h := newHarness(t)
+	h.base = t.TempDir()
+	if err := h.build("    files: dashboards/*.json\n"); err != nil {
+		t.Fatal(err)
+	}
+	err := h.sync()
+	if err == nil || !strings.Contains(err.Error(), `files "dashboards/*.json": no file matches`) {
+		t.Fatalf("sync error = %v, want one saying no file matches", err)
+	}
+}
+
+func TestBadSettingsAreNamedWithTheirField(t *testing.T) {
+	t.Setenv("GRAFANA_TEST_TOKEN", "t0ken")
+	tests := []struct {
+		name, settings, want string
+	}{
+		{"neither url nor files", "    page_size: 10\n", "collectors[0].url: set url"},
+		{"both url and files", "    url: https://grafana.example.com\n    token: ${GRAFANA_TEST_TOKEN}\n    files: d/*.json\n", "collectors[0].files: set either url or files, not both"},
+		{"a url that is not http", "    url: ftp://grafana.example.com\n    token: ${GRAFANA_TEST_TOKEN}\n", `collectors[0].url: "ftp:…" is not an http(s) URL`},
+		{"a url without a token", "    url: https://grafana.example.com\n", "collectors[0].token"},
+		{"a token with files", "    files: d/*.json\n    token: ${GRAFANA_TEST_TOKEN}\n", "collectors[0].token: not used with files"},
+		{"a glob leaving the config's folder", "    files: ../d/*.json\n", "collectors[0].files: \"../d/*.json\" must be a slash-separated glob inside the config file's folder"},
+		{"a page size above Grafana's cap", "    url: https://grafana.example.com\n    token: ${GRAFANA_TEST_TOKEN}\n    page_size: 5001\n", "collectors[0].page_size: 5001 is not between 1 and 5000"},
+		{"a refetch interval under a minute", "    url: https://grafana.example.com\n    token: ${GRAFANA_TEST_TOKEN}\n    refetch_interval: 30s\n", "collectors[0].refetch_interval: 30s is shorter than 1m"},
+		{"an empty folder title", "    files: d/*.json\n    folders: [\"\"]\n", "collectors[0].folders[0]: empty folder title"},
+		{"an unknown key", "    files: d/*.json\n    dashboards: 3\n", "dashboards"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			err := h.build(tt.settings)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want one containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "t0ken") {
+				t.Errorf("error quotes the token: %v", err)
 			}
 		})
 	}
