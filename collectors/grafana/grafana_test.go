@@ -3,6 +3,7 @@ package grafana
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,6 +37,8 @@ type harness struct {
 	// httpClock is the HTTP layer's virtual clock, advanced by its sleeps,
 	// so waits for Retry-After take no real time.
 	httpClock time.Time
+	prefix    string       // config before collectors: (templates:)
+	logger    *slog.Logger // nil: the default
 }
 
 func newHarness(t *testing.T) *harness {
@@ -53,7 +56,7 @@ func newHarness(t *testing.T) *harness {
 // build makes the collector from a collectors: entry's settings.
 func (h *harness) build(settings string) error {
 	h.t.Helper()
-	yml := "collectors:\n  - kind: grafana\n    name: dashboards\n" + settings
+	yml := h.prefix + "collectors:\n  - kind: grafana\n    name: dashboards\n" + settings
 	cfg, err := config.Parse("exporter.yml", []byte(yml))
 	if err != nil {
 		return err
@@ -64,7 +67,7 @@ func (h *harness) build(settings string) error {
 	}
 	deps := collectors.Deps{
 		Config: cfg.Collectors[0], Decoder: cfg.Decoder(), BaseDir: h.base, Catalog: &cfg.Catalog,
-		Store: h.st, Templates: set, Now: func() time.Time { return h.clock },
+		Store: h.st, Templates: set, Now: func() time.Time { return h.clock }, Logger: h.logger,
 	}
 	h.c, err = newCollector(deps, func(o *upstream.Options) {
 		o.Sleep = func(ctx context.Context, d time.Duration) error {
@@ -474,5 +477,85 @@ func TestBadSettingsAreNamedWithTheirField(t *testing.T) {
 				t.Errorf("error quotes the token: %v", err)
 			}
 		})
+	}
+}
+
+// apiWithTemplates builds the API collector with a templates: section
+// before the collectors.
+func (h *harness) apiWithTemplates(templates string) {
+	h.t.Helper()
+	h.prefix = templates
+	h.api("")
+}
+
+func TestTimeRulesAreJudgedAsOfEachSnapshot(t *testing.T) {
+	h := newHarness(t)
+	h.standard()
+	// Only the compliant dashboard, last updated 3 days ago (its creation).
+	delete(h.fake.dashboards, "old-db")
+	h.apiWithTemplates(`templates:
+  - name: fresh-dashboard
+    applies_to:
+      grafana: {folders: [Payments]}
+    rules:
+      - {id: fresh, kind: max_age, max_age: 30d}
+`)
+	h.mustSync()
+	fresh := func(failing int) string {
+		return fmt.Sprintf("# HELP sre_format_documents_failing Documents checked at the last refresh that break at least one rule of the template now; the landing page lists them with where to fix them.\n# TYPE sre_format_documents_failing gauge\n"+
+			"sre_format_documents_failing{source=\"grafana\",template=\"fresh-dashboard\"} %d\nsre_format_documents_failing{source=\"grafana\",template=\"team-dashboard\"} 0\n", failing)
+	}
+	h.compare(fresh(0), "sre_format_documents_failing")
+	// 28 days later, without a sync, it is 31 days old.
+	h.clock = now.Add(28 * 24 * time.Hour)
+	h.compare(fresh(1), "sre_format_documents_failing")
+	if notes := h.c.Notes(); len(notes) != 1 || !strings.Contains(notes[0], "fresh-dashboard/fresh: last updated 2026-11-17, 31 days ago") {
+		t.Errorf("notes = %q", notes)
+	}
+}
+
+func TestAGrafanaThatIgnoresPageEndsTheListing(t *testing.T) {
+	h := newHarness(t)
+	h.standard()
+	h.api("    page_size: 1\n")
+	page := `[{"uid":"pay-health","title":"Payments / Service health","url":"/d/pay-health/x","type":"dash-db","folderUid":"f-pay","folderTitle":"Payments"}]`
+	h.fake.answer(fakeAnswer{path: "/api/search", status: 200, body: page, times: 2})
+	h.mustSync()
+	h.compare(dashboardSeries(0, "Databases", "0", "Payments", "1"), "sre_grafana_dashboards", "sre_grafana_dashboards_unreadable")
+}
+
+func TestAUIDThatCannotBeRequestedIsUnreadable(t *testing.T) {
+	h := newHarness(t)
+	h.standard()
+	h.api("")
+	h.fake.answer(fakeAnswer{path: "/api/search", status: 200, body: `[{"uid":"../admin","title":"Odd","url":"/d/x/y","type":"dash-db"}]`})
+	h.mustSync()
+	h.compare(dashboardSeries(1, "Databases", "0", "General", "1", "Payments", "0"), "sre_grafana_dashboards", "sre_grafana_dashboards_unreadable")
+	for _, r := range h.fake.log() {
+		if strings.Contains(r, "admin") {
+			t.Errorf("the uid went into a request: %s", r)
+		}
+	}
+	want := "dashboard ../admin: the uid is not a Grafana uid (letters, digits, - and _, at most 40), so it cannot be read by uid"
+	if notes := h.c.Notes(); len(notes) != 1 || notes[0] != want {
+		t.Errorf("notes = %q, want [%q]", notes, want)
+	}
+}
+
+func TestTheTokenNeverReachesTheLog(t *testing.T) {
+	h := newHarness(t)
+	h.standard()
+	var logs strings.Builder
+	h.logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h.api("")
+	h.fake.answer(fakeAnswer{path: "/api/search", status: 503, body: "down", times: 5})
+	if err := h.sync(); err == nil {
+		t.Fatal("sync succeeded against a Grafana that answers 503")
+	}
+	if logs.Len() == 0 {
+		t.Fatal("no log lines; the test checks nothing")
+	}
+	if strings.Contains(logs.String(), h.fake.token) {
+		t.Errorf("the log quotes the token:\n%s", logs.String())
 	}
 }
