@@ -78,6 +78,12 @@ type record struct {
 	Doc *compliance.Document `json:"d,omitempty"`
 }
 
+// writers are deflaters to reuse: each holds about 1 MiB of tables.
+var writers = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(io.Discard, flate.BestSpeed)
+	return w
+}}
+
 // encode stores the record as deflated JSON: a mapped dashboard repeats
 // field names per panel, which compresses about tenfold.
 func (r *record) encode() ([]byte, error) {
@@ -86,7 +92,9 @@ func (r *record) encode() ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.BestSpeed)
+	w := writers.Get().(*flate.Writer)
+	defer writers.Put(w)
+	w.Reset(&buf)
 	if _, err := w.Write(data); err != nil {
 		return nil, err
 	}
@@ -96,13 +104,27 @@ func (r *record) encode() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func decodeRecord(data []byte) (*record, error) {
-	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(data)))
-	if err != nil {
+// decoder reads stored records, reusing one inflater (and its 32 KiB
+// window) across the records of a snapshot.
+type decoder struct {
+	src bytes.Reader
+	fr  io.ReadCloser
+	buf bytes.Buffer
+}
+
+func (d *decoder) decode(data []byte) (*record, error) {
+	d.src.Reset(data)
+	if d.fr == nil {
+		d.fr = flate.NewReader(&d.src)
+	} else if err := d.fr.(flate.Resetter).Reset(&d.src, nil); err != nil {
+		return nil, fmt.Errorf("stored dashboard: %w", err)
+	}
+	d.buf.Reset()
+	if _, err := d.buf.ReadFrom(d.fr); err != nil {
 		return nil, fmt.Errorf("stored dashboard: %w", err)
 	}
 	var r record
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := json.Unmarshal(d.buf.Bytes(), &r); err != nil {
 		return nil, fmt.Errorf("stored dashboard: %w", err)
 	}
 	return &r, nil
@@ -290,9 +312,10 @@ type storedHash struct {
 // that could not be read are left out, so they are tried again.
 func (c *Collector) storedHashes() (map[string]storedHash, error) {
 	out := map[string]storedHash{}
+	var dec decoder
 	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
 		return tx.ForEachRecord(kindDashboard, func(id string, data []byte) error {
-			r, err := decodeRecord(data)
+			r, err := dec.decode(data)
 			if err != nil {
 				return fmt.Errorf("%s: %w", id, err)
 			}
@@ -363,6 +386,7 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 	}
 	unreadable := 0
 	var problems []string
+	var dec decoder
 	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
 		var titles []string
 		if raw := tx.Cursor(cursorFolders); raw != "" {
@@ -374,7 +398,7 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 			counts[t] = 0
 		}
 		return tx.ForEachRecord(kindDashboard, func(id string, data []byte) error {
-			r, err := decodeRecord(data)
+			r, err := dec.decode(data)
 			if err != nil {
 				return fmt.Errorf("%s: %w", id, err)
 			}

@@ -26,7 +26,7 @@ var now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
 // harness is one collector against one fake Grafana (or files) and one store.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	fake   *fakeGrafana
 	st     *store.Store
 	c      *Collector
@@ -41,7 +41,7 @@ type harness struct {
 	logger    *slog.Logger // nil: the default
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	h := &harness{t: t, fake: newFakeGrafana(t), clock: now, httpClock: now, base: "testdata"}
 	t.Setenv("GRAFANA_TEST_TOKEN", h.fake.token)
 	st, err := store.Open(t.TempDir() + "/s.db")
