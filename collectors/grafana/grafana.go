@@ -211,7 +211,7 @@ func (c *Collector) syncAPI(ctx context.Context) error {
 			if !c.s.wants(folder) {
 				continue
 			}
-			fp := hitHash(h, folder)
+			fp := hitHash(c.s.base.String(), h, folder)
 			if old, ok := stored[h.UID]; ok && old.hash == fp && now.Sub(old.fetched) < c.s.refetch {
 				seen[h.UID] = true
 				continue
@@ -294,11 +294,12 @@ func folderOf(h sdk.FoundBoard, folders map[string]string) string {
 	return General
 }
 
-// hitHash fingerprints what a search entry says of a dashboard; Grafana's
+// hitHash fingerprints what a search entry says of a dashboard (and the
+// instance, so pointing url elsewhere reads everything again); Grafana's
 // search carries no version, so a renamed, re-tagged or moved dashboard is
 // read again at once and any other edit within refetch_interval.
-func hitHash(h sdk.FoundBoard, folder string) string {
-	data, _ := json.Marshal([]any{h.Title, h.Tags, h.URL, folder})
+func hitHash(instance string, h sdk.FoundBoard, folder string) string {
+	data, _ := json.Marshal([]any{instance, h.Title, h.Tags, h.URL, folder})
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:8])
 }
