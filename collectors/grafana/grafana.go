@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -217,7 +218,7 @@ func (c *Collector) syncAPI(ctx context.Context) error {
 				continue
 			}
 			r, err := c.fetch(ctx, h, folder, fp, now)
-			if err == errNotFound { // deleted since the search
+			if errors.Is(err, errNotFound) { // deleted since the search
 				continue
 			}
 			if err != nil {
