@@ -4,6 +4,7 @@ package all
 import (
 	_ "github.com/sre-value/sre-value-exporter/collectors/confluence"
 	_ "github.com/sre-value/sre-value-exporter/collectors/github"
+	_ "github.com/sre-value/sre-value-exporter/collectors/grafana"
 	_ "github.com/sre-value/sre-value-exporter/collectors/incidentsheet"
 	_ "github.com/sre-value/sre-value-exporter/collectors/jira"
 	_ "github.com/sre-value/sre-value-exporter/collectors/pagerduty"

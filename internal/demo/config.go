@@ -57,6 +57,7 @@ func configYAML(o *org, used usedValues) []byte {
 	fmt.Fprintf(&b, "  - kind: confluence\n    name: demo-wiki\n    pages_csv: wiki_pages.csv\n    views_csv: wiki_views.csv\n    spaces: [%s]\n    labels: [%s]\n    key_pages: %s\n    stale_after: %s\n",
 		strings.Join(wikiSpaces(o), ", "), strings.Join(wikiLabels, ", "), flowList(wikiKeyPages...), wikiStaleAfter)
 	b.WriteString(slackCollectorYAML)
+	b.WriteString(grafanaCollectorYAML)
 	return b.Bytes()
 }
 

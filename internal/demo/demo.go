@@ -66,7 +66,10 @@ func Generate(dir string, end time.Time) error {
 			return fmt.Errorf("demo: write %s: %w", name, err)
 		}
 	}
-	return writeSlackExport(dir, files)
+	if err := writeSlackExport(dir, files); err != nil {
+		return err
+	}
+	return writeDashboards(dir, files)
 }
 
 // render produces every file's content in memory, keyed by file name.
@@ -106,6 +109,13 @@ func render(end time.Time) (map[string][]byte, error) {
 		return nil, fmt.Errorf("demo: %s: %w", SlackExportDir, err)
 	}
 	for name, data := range slack {
+		out[name] = data
+	}
+	dashboards, err := dashboardFiles(c)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %s: %w", DashboardsDir, err)
+	}
+	for name, data := range dashboards {
 		out[name] = data
 	}
 	return out, nil
