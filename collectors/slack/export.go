@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
@@ -46,10 +47,15 @@ type exportGroup struct {
 	Users  []string `json:"users"`
 }
 
-// exportMessage is the part of a message the metrics need; decoding only
-// these fields keeps a large export cheap to read.
+// exportMessage is the part of a message the metrics and format checks
+// need; decoding only these fields keeps a large export cheap to read.
+// Text is checked and dropped, never stored.
 type exportMessage struct {
-	TS        string `json:"ts"`
+	TS     string `json:"ts"`
+	Text   string `json:"text"`
+	Edited *struct {
+		TS string `json:"ts"`
+	} `json:"edited"`
 	ThreadTS  string `json:"thread_ts"`
 	User      string `json:"user"`
 	BotID     string `json:"bot_id"`
@@ -70,7 +76,8 @@ func (c *Collector) syncExport(ctx context.Context) error {
 		return collectors.WithReason(collectors.ReasonInvalidData, fmt.Errorf("slack export %s: %w", c.cfg.Export, err))
 	}
 	defer closeFS()
-	fingerprint = c.settingsKey() + ";" + fingerprint
+	fingerprint = c.settingsKey() + ";" + c.templatesFingerprint() + ";" + fingerprint
+	now := c.deps.Now().UTC()
 	var seen string
 	err = c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
 		seen = tx.Cursor(cursorExport)
@@ -153,7 +160,14 @@ func (c *Collector) syncExport(ctx context.Context) error {
 			continue
 		}
 		ch := chans[i]
-		msgs, orphans, err := readChannel(fsys, ch.Name)
+		check := func(m exportMessage, posted time.Time) []postCheck {
+			var edited time.Time
+			if m.Edited != nil {
+				edited = editedAt(m.Edited.TS)
+			}
+			return c.checkPost(ch.Name, m.Text, posted, edited, isSystem(m.Subtype), now)
+		}
+		msgs, orphans, err := readChannel(fsys, ch.Name, check)
 		if err != nil {
 			errs = append(errs, bad(err))
 			continue
@@ -226,9 +240,9 @@ func (c *Collector) replaceChannel(ref channelRef, info channelInfo, msgs map[st
 }
 
 // readChannel reads a channel folder's day files into message records
-// keyed by tsKey, with replies attached to their thread. orphans counts
-// replies whose parent is missing.
-func readChannel(fsys fs.FS, name string) (map[string]message, int, error) {
+// keyed by tsKey, with replies attached to their thread and top-level
+// posts checked by check. orphans counts replies whose parent is missing.
+func readChannel(fsys fs.FS, name string, check func(exportMessage, time.Time) []postCheck) (map[string]message, int, error) {
 	entries, err := fs.ReadDir(fsys, name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -248,7 +262,8 @@ func readChannel(fsys fs.FS, name string) (map[string]message, int, error) {
 			return nil, 0, err
 		}
 		for i, m := range day {
-			if _, err := parseTS(m.TS); err != nil {
+			posted, err := parseTS(m.TS)
+			if err != nil {
 				return nil, 0, fmt.Errorf("%s: message %d: ts: %w", file, i+1, err)
 			}
 			n := 0
@@ -269,6 +284,7 @@ func readChannel(fsys fs.FS, name string) (map[string]message, int, error) {
 			msgs[tsKey(m.TS)] = message{
 				User: posterID(m.User, m.BotID), Bot: isBot(m.Subtype, m.BotID),
 				System: isSystem(m.Subtype), Reactions: n,
+				Format: check(m, posted),
 			}
 		}
 	}
