@@ -35,6 +35,9 @@ func (c *Collector) checkPost(channel, text string, posted, edited time.Time, sy
 	if c.deps.Templates == nil || system {
 		return nil
 	}
+	if !c.checksChannel(channel, now) {
+		return nil
+	}
 	doc := slackpost.Parse(slackpost.Message{Channel: channel, Text: text, Posted: posted, Edited: edited})
 	var out []postCheck
 	for _, r := range c.deps.Templates.Check(doc, now) {
@@ -45,6 +48,14 @@ func (c *Collector) checkPost(channel, text string, posted, edited time.Time, sy
 		out = append(out, pc)
 	}
 	return out
+}
+
+// checksChannel reports whether a template applies to the posts of the
+// channel (its name). A Slack scope looks only at the channel, so posts of
+// channels no template applies to (most of them) are not parsed at all.
+func (c *Collector) checksChannel(channel string, now time.Time) bool {
+	return c.deps.Templates != nil &&
+		len(c.deps.Templates.For(&compliance.Document{Kind: compliance.Slack, Source: Source, Container: channel}, now)) > 0
 }
 
 // editedAt reads an "edited" ts; a missing or malformed one is no edit

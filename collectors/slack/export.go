@@ -47,15 +47,10 @@ type exportGroup struct {
 	Users  []string `json:"users"`
 }
 
-// exportMessage is the part of a message the metrics and format checks
-// need; decoding only these fields keeps a large export cheap to read.
-// Text is checked and dropped, never stored.
+// exportMessage is the part of a message the metrics need; decoding only
+// these fields keeps a large export cheap to read.
 type exportMessage struct {
-	TS     string `json:"ts"`
-	Text   string `json:"text"`
-	Edited *struct {
-		TS string `json:"ts"`
-	} `json:"edited"`
+	TS        string `json:"ts"`
 	ThreadTS  string `json:"thread_ts"`
 	User      string `json:"user"`
 	BotID     string `json:"bot_id"`
@@ -63,6 +58,16 @@ type exportMessage struct {
 	Reactions []struct {
 		Count int `json:"count"`
 	} `json:"reactions"`
+}
+
+// exportPost adds what the format checks need, decoded only in channels
+// a template applies to. The text is checked and dropped, never stored.
+type exportPost struct {
+	exportMessage
+	Text   string `json:"text"`
+	Edited *struct {
+		TS string `json:"ts"`
+	} `json:"edited"`
 }
 
 var dayFile = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}\.json$`)
@@ -160,12 +165,15 @@ func (c *Collector) syncExport(ctx context.Context) error {
 			continue
 		}
 		ch := chans[i]
-		check := func(m exportMessage, posted time.Time) []postCheck {
-			var edited time.Time
-			if m.Edited != nil {
-				edited = editedAt(m.Edited.TS)
+		var check func(exportPost, time.Time) []postCheck
+		if c.checksChannel(ch.Name, now) {
+			check = func(m exportPost, posted time.Time) []postCheck {
+				var edited time.Time
+				if m.Edited != nil {
+					edited = editedAt(m.Edited.TS)
+				}
+				return c.checkPost(ch.Name, m.Text, posted, edited, isSystem(m.Subtype), now)
 			}
-			return c.checkPost(ch.Name, m.Text, posted, edited, isSystem(m.Subtype), now)
 		}
 		msgs, orphans, err := readChannel(fsys, ch.Name, check)
 		if err != nil {
@@ -241,8 +249,9 @@ func (c *Collector) replaceChannel(ref channelRef, info channelInfo, msgs map[st
 
 // readChannel reads a channel folder's day files into message records
 // keyed by tsKey, with replies attached to their thread and top-level
-// posts checked by check. orphans counts replies whose parent is missing.
-func readChannel(fsys fs.FS, name string, check func(exportMessage, time.Time) []postCheck) (map[string]message, int, error) {
+// posts checked by check (nil: the channel is not checked, and its text
+// is not even decoded). orphans counts replies whose parent is missing.
+func readChannel(fsys fs.FS, name string, check func(exportPost, time.Time) []postCheck) (map[string]message, int, error) {
 	entries, err := fs.ReadDir(fsys, name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -257,8 +266,8 @@ func readChannel(fsys fs.FS, name string, check func(exportMessage, time.Time) [
 			continue
 		}
 		file := name + "/" + e.Name()
-		var day []exportMessage
-		if err := readJSON(fsys, file, &day, true); err != nil {
+		day, err := readDay(fsys, file, check != nil)
+		if err != nil {
 			return nil, 0, err
 		}
 		for i, m := range day {
@@ -281,11 +290,14 @@ func readChannel(fsys fs.FS, name string, check func(exportMessage, time.Time) [
 				})
 				continue
 			}
-			msgs[tsKey(m.TS)] = message{
+			rec := message{
 				User: posterID(m.User, m.BotID), Bot: isBot(m.Subtype, m.BotID),
 				System: isSystem(m.Subtype), Reactions: n,
-				Format: check(m, posted),
 			}
+			if check != nil {
+				rec.Format = check(m, posted)
+			}
+			msgs[tsKey(m.TS)] = rec
 		}
 	}
 	orphans := 0
@@ -302,6 +314,24 @@ func readChannel(fsys fs.FS, name string, check func(exportMessage, time.Time) [
 		msgs[parent] = m
 	}
 	return msgs, orphans, nil
+}
+
+// readDay decodes a day file, with the posts' text only when withText.
+func readDay(fsys fs.FS, file string, withText bool) ([]exportPost, error) {
+	var day []exportPost
+	if withText {
+		err := readJSON(fsys, file, &day, true)
+		return day, err
+	}
+	var plain []exportMessage
+	if err := readJSON(fsys, file, &plain, true); err != nil {
+		return nil, err
+	}
+	day = make([]exportPost, len(plain))
+	for i := range plain {
+		day[i].exportMessage = plain[i]
+	}
+	return day, nil
 }
 
 // openExport opens a zip or a folder as a file system and returns a
