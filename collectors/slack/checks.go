@@ -58,6 +58,25 @@ func (c *Collector) checksChannel(channel string, now time.Time) bool {
 		len(c.deps.Templates.For(&compliance.Document{Kind: compliance.Slack, Source: Source, Container: channel}, now)) > 0
 }
 
+// templatesFingerprint identifies the templates posts are checked with
+// ("" for none); an export is read again when it changes.
+func (c *Collector) templatesFingerprint() string {
+	if c.deps.Templates == nil {
+		return ""
+	}
+	return c.deps.Templates.Fingerprint()
+}
+
+// channelFingerprint identifies the templates the channel's posts are
+// checked with: "" when none applies, so that changing the templates of
+// other channels does not make the channel be read again.
+func (c *Collector) channelFingerprint(channel string, now time.Time) string {
+	if !c.checksChannel(channel, now) {
+		return ""
+	}
+	return c.deps.Templates.Fingerprint()
+}
+
 // editedAt reads an "edited" ts; a missing or malformed one is no edit
 // (the edit time only matters to max_age rules).
 func editedAt(ts string) time.Time {

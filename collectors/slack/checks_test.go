@@ -3,6 +3,8 @@ package slack
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -210,6 +212,32 @@ func TestChangedTemplatesRecheckEveryPostOfTheLookback(t *testing.T) {
 		"format: "+permalinkB+": "+noteTagB,
 		"format: "+permalinkC+": "+noteEvidenceC,
 	)
+}
+
+func TestChangedTemplatesDoNotRereadChannelsNoTemplateAppliesTo(t *testing.T) {
+	f := checkFake(t)
+	h := &harness{t: t, fake: f, dir: t.TempDir(), clock: testNow, paceClock: testNow, templates: "templates: []"}
+	h.open()
+	h.build(checkSettings)
+	h.mustSync()
+	oldest := map[string]string{}
+	f.fail = func(_ http.ResponseWriter, method string, form map[string][]string) bool {
+		if method == "conversations.history" {
+			oldest[form["channel"][0]] = form["oldest"][0]
+		}
+		return false
+	}
+	h.templates = shorterLength
+	h.build(checkSettings)
+	h.clock = testNow.Add(time.Hour)
+	h.mustSync()
+	want := map[string]string{
+		"C0UPD00001": formatTS(h.clock.Add(-90 * 24 * time.Hour)),                                  // the lookback: every post again
+		"C0GEN00001": formatTS(testNow.Add(-24*time.Hour - 3*24*time.Hour + 200*time.Microsecond)), // x, its newest post, minus the overlap
+	}
+	if !maps.Equal(oldest, want) {
+		t.Errorf("history read from %v, want %v", oldest, want)
+	}
 }
 
 func TestWithoutTemplatesNothingIsCheckedNorAsked(t *testing.T) {

@@ -118,15 +118,6 @@ func (c *Collector) syncWorkspace(ctx context.Context) error {
 	return nil
 }
 
-// templatesFingerprint identifies the templates posts are checked with
-// ("" for none).
-func (c *Collector) templatesFingerprint() string {
-	if c.deps.Templates == nil {
-		return ""
-	}
-	return c.deps.Templates.Fingerprint()
-}
-
 // listBots reads users.list, all pages, for the users marked is_bot.
 func (c *Collector) listBots(ctx context.Context) (map[string]bool, error) {
 	bots := map[string]bool{}
@@ -283,6 +274,7 @@ func (c *Collector) syncChannel(ctx context.Context, ref channelRef, id string, 
 		ch.Name = ref.name()
 	}
 
+	fingerprint := c.channelFingerprint(ch.Name, now)
 	var st passState
 	err = c.deps.Store.Update(c.deps.StoreKey(), func(tx *store.Tx) error {
 		if _, err := tx.PutRecord(channelKind, ref.Ref, ch); err != nil {
@@ -297,7 +289,7 @@ func (c *Collector) syncChannel(ctx context.Context, ref channelRef, id string, 
 		oldest := now.Add(-time.Duration(c.cfg.Lookback))
 		// Posts checked with other templates are all read (and checked)
 		// again.
-		sameTemplates := tx.Cursor(cursorTemplates+id) == c.templatesFingerprint()
+		sameTemplates := tx.Cursor(cursorTemplates+id) == fingerprint
 		if latest := tx.Cursor(cursorLatest + id); latest != "" && sameTemplates {
 			t, err := parseTS(latest)
 			if err != nil {
@@ -318,7 +310,7 @@ func (c *Collector) syncChannel(ctx context.Context, ref channelRef, id string, 
 	// seen are the messages this attempt's pages returned; when the pass
 	// completes, stored messages in its range that Slack no longer lists
 	// were deleted. A resumed attempt covers only (oldest, latest).
-	p := &pass{state: &st, seen: map[string]bool{}, upper: latest, channel: ch.Name, now: now}
+	p := &pass{state: &st, seen: map[string]bool{}, upper: latest, channel: ch.Name, fingerprint: fingerprint, now: now}
 	cursor := ""
 	for page := 1; ; page++ {
 		var resp *slackapi.GetConversationHistoryResponse
@@ -348,10 +340,13 @@ type pass struct {
 	seen  map[string]bool
 	// upper is the attempt's latest bound ("" for none).
 	upper string
-	// channel is the channel's name, for the templates' scopes; now is
-	// when the sync started, the time posts are checked as of.
-	channel string
-	now     time.Time
+	// channel is the channel's name, for the templates' scopes;
+	// fingerprint identifies the templates that apply to it ("" for none:
+	// its posts are not checked); now is when the sync started, the time
+	// posts are checked as of.
+	channel     string
+	fingerprint string
+	now         time.Time
 }
 
 // gone tells whether a stored message was deleted upstream: inside the
@@ -385,7 +380,9 @@ func (c *Collector) storeHistoryPage(ctx context.Context, id string, msgs []slac
 		if m.Edited != nil {
 			edited = editedAt(m.Edited.Timestamp)
 		}
-		it.m.Format = c.checkPost(p.channel, m.Text, posted, edited, it.m.System, p.now)
+		if p.fingerprint != "" {
+			it.m.Format = c.checkPost(p.channel, m.Text, posted, edited, it.m.System, p.now)
+		}
 		items = append(items, it)
 	}
 
@@ -467,7 +464,7 @@ func (c *Collector) storeHistoryPage(ctx context.Context, id string, msgs []slac
 				}
 			}
 		}
-		if err := tx.SetCursor(cursorTemplates+id, c.templatesFingerprint()); err != nil {
+		if err := tx.SetCursor(cursorTemplates+id, p.fingerprint); err != nil {
 			return err
 		}
 		return tx.SetCursor(cursorPass+id, "")
