@@ -320,3 +320,36 @@ func TestPermalinksAreBuiltAsSlackDoes(t *testing.T) {
 		})
 	}
 }
+
+func TestBadPostFieldsInACheckedChannelAreReportedOrIgnored(t *testing.T) {
+	for _, tc := range []struct {
+		name, post, wantErr string
+	}{
+		{
+			name:    "a text that is not a string is an error naming the file and line",
+			post:    `{"type":"message","ts":"1795003200.000100","user":"U0SRE2","text":5}`,
+			wantErr: "slack export export: sre-updates/2026-11-18.json: line 1: field text: number where a string was expected",
+		},
+		{
+			name: "a malformed edit time is no edit",
+			post: `{"type":"message","ts":"1795003200.000100","user":"U0SRE2","edited":{"ts":"yesterday"},"text":"[NOTABLE] The staging cluster upgrade went smoothly and nobody noticed a thing at all"}`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeCheckExport(t, filepath.Join(dir, "export"), map[string][]string{"sre-updates/2026-11-18.json": {tc.post}})
+			h := &harness{t: t, dir: dir, clock: testNow, paceClock: testNow, templates: "templates: []"}
+			h.open()
+			h.build("export: export\n" + checkSettings)
+			err := h.sync()
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("sync: %v", err)
+			case tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr):
+				t.Fatalf("sync error = %v, want %q", err, tc.wantErr)
+			case tc.wantErr == "":
+				h.wantNotes()
+			}
+		})
+	}
+}
