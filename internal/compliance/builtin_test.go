@@ -256,6 +256,11 @@ func TestTheFingerprintChangesWithTheTemplatesAndOnlyWithThem(t *testing.T) {
 	if fingerprint(words(12)) != builtIns {
 		t.Error("overriding a rule with its built-in value changed the fingerprint")
 	}
+	moved := words(12)
+	moved[0].Line, moved[0].Rules[0].Line = 40, 42
+	if fingerprint(moved) != builtIns {
+		t.Error("moving a template to other lines of the config changed the fingerprint")
+	}
 	if fingerprint(words(3)) == builtIns {
 		t.Error("a changed rule kept the fingerprint")
 	}

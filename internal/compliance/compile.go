@@ -130,8 +130,9 @@ func Compile(specs []TemplateSpec) (*Set, error) {
 }
 
 // Fingerprint identifies the set's templates as configured: it changes
-// when a template, rule or scope does (or moves to another line), so a
-// collector that stores check results knows when to check again.
+// when a template, rule or scope does (not when it only moves to other
+// lines), so a collector that stores check results knows when to check
+// again.
 func (s *Set) Fingerprint() string { return s.fingerprint }
 
 // override applies a configured spec to the built-in of the same name.
