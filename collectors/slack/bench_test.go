@@ -99,10 +99,24 @@ func benchSettings(export string) string {
 	return s + "]\n"
 }
 
+// benchTemplates are the format templates of the benchmarks: none, and
+// sre-update-post on every channel, so that every post is parsed and
+// checked (and, with the bench's untagged text, fails), the worst case.
+var benchTemplates = []struct{ name, yaml string }{
+	{"no-templates", ""},
+	{"every-post-checked", "templates:\n  - name: sre-update-post\n    applies_to:\n      slack: {}\n"},
+}
+
 // BenchmarkExportSync100k reads a 100,000-message export into a fresh
 // store (the first sync after pointing the collector at it).
 func BenchmarkExportSync100k(b *testing.B) {
 	export := benchExport(b, 100_000)
+	for _, tc := range benchTemplates {
+		b.Run(tc.name, func(b *testing.B) { benchExportSync(b, export, tc.yaml) })
+	}
+}
+
+func benchExportSync(b *testing.B, export, templates string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -112,7 +126,7 @@ func BenchmarkExportSync100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c, err := buildCollector(dir, "", benchSettings(export), st, func() time.Time { return testNow }, nil)
+		c, err := buildCollectorWithTemplates(dir, "", benchSettings(export), templates, st, func() time.Time { return testNow }, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -132,13 +146,19 @@ func BenchmarkExportSync100k(b *testing.B) {
 // 100,000 messages (every refresh and every restart does this).
 func BenchmarkSnapshot100k(b *testing.B) {
 	export := benchExport(b, 100_000)
+	for _, tc := range benchTemplates {
+		b.Run(tc.name, func(b *testing.B) { benchSnapshot(b, export, tc.yaml) })
+	}
+}
+
+func benchSnapshot(b *testing.B, export, templates string) {
 	dir := b.TempDir()
 	st, err := store.Open(filepath.Join(dir, "s.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	c, err := buildCollector(dir, "", benchSettings(export), st, func() time.Time { return testNow }, nil)
+	c, err := buildCollectorWithTemplates(dir, "", benchSettings(export), templates, st, func() time.Time { return testNow }, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
@@ -59,6 +60,16 @@ type exportMessage struct {
 	} `json:"reactions"`
 }
 
+// exportPost adds what the format checks need, decoded only in channels
+// a template applies to. The text is checked and dropped, never stored.
+type exportPost struct {
+	exportMessage
+	Text   string `json:"text"`
+	Edited *struct {
+		TS string `json:"ts"`
+	} `json:"edited"`
+}
+
 var dayFile = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}\.json$`)
 
 // syncExport reads the export when it changed since the last read (or the
@@ -70,7 +81,8 @@ func (c *Collector) syncExport(ctx context.Context) error {
 		return collectors.WithReason(collectors.ReasonInvalidData, fmt.Errorf("slack export %s: %w", c.cfg.Export, err))
 	}
 	defer closeFS()
-	fingerprint = c.settingsKey() + ";" + fingerprint
+	fingerprint = c.settingsKey() + ";" + c.templatesFingerprint() + ";" + fingerprint
+	now := c.deps.Now().UTC()
 	var seen string
 	err = c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
 		seen = tx.Cursor(cursorExport)
@@ -153,7 +165,17 @@ func (c *Collector) syncExport(ctx context.Context) error {
 			continue
 		}
 		ch := chans[i]
-		msgs, orphans, err := readChannel(fsys, ch.Name)
+		var check func(exportPost, time.Time) []postCheck
+		if c.checksChannel(ch.Name, now) {
+			check = func(m exportPost, posted time.Time) []postCheck {
+				var edited time.Time
+				if m.Edited != nil {
+					edited = editedAt(m.Edited.TS)
+				}
+				return c.checkPost(ch.Name, m.Text, posted, edited, isSystem(m.Subtype), now)
+			}
+		}
+		msgs, orphans, err := readChannel(fsys, ch.Name, check)
 		if err != nil {
 			errs = append(errs, bad(err))
 			continue
@@ -226,9 +248,10 @@ func (c *Collector) replaceChannel(ref channelRef, info channelInfo, msgs map[st
 }
 
 // readChannel reads a channel folder's day files into message records
-// keyed by tsKey, with replies attached to their thread. orphans counts
-// replies whose parent is missing.
-func readChannel(fsys fs.FS, name string) (map[string]message, int, error) {
+// keyed by tsKey, with replies attached to their thread and top-level
+// posts checked by check (nil: the channel is not checked, and its text
+// is not even decoded). orphans counts replies whose parent is missing.
+func readChannel(fsys fs.FS, name string, check func(exportPost, time.Time) []postCheck) (map[string]message, int, error) {
 	entries, err := fs.ReadDir(fsys, name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -243,12 +266,13 @@ func readChannel(fsys fs.FS, name string) (map[string]message, int, error) {
 			continue
 		}
 		file := name + "/" + e.Name()
-		var day []exportMessage
-		if err := readJSON(fsys, file, &day, true); err != nil {
+		day, err := readDay(fsys, file, check != nil)
+		if err != nil {
 			return nil, 0, err
 		}
 		for i, m := range day {
-			if _, err := parseTS(m.TS); err != nil {
+			posted, err := parseTS(m.TS)
+			if err != nil {
 				return nil, 0, fmt.Errorf("%s: message %d: ts: %w", file, i+1, err)
 			}
 			n := 0
@@ -266,10 +290,14 @@ func readChannel(fsys fs.FS, name string) (map[string]message, int, error) {
 				})
 				continue
 			}
-			msgs[tsKey(m.TS)] = message{
+			rec := message{
 				User: posterID(m.User, m.BotID), Bot: isBot(m.Subtype, m.BotID),
 				System: isSystem(m.Subtype), Reactions: n,
 			}
+			if check != nil {
+				rec.Format = check(m, posted)
+			}
+			msgs[tsKey(m.TS)] = rec
 		}
 	}
 	orphans := 0
@@ -286,6 +314,24 @@ func readChannel(fsys fs.FS, name string) (map[string]message, int, error) {
 		msgs[parent] = m
 	}
 	return msgs, orphans, nil
+}
+
+// readDay decodes a day file, with the posts' text only when withText.
+func readDay(fsys fs.FS, file string, withText bool) ([]exportPost, error) {
+	var day []exportPost
+	if withText {
+		err := readJSON(fsys, file, &day, true)
+		return day, err
+	}
+	var plain []exportMessage
+	if err := readJSON(fsys, file, &plain, true); err != nil {
+		return nil, err
+	}
+	day = make([]exportPost, len(plain))
+	for i := range plain {
+		day[i].exportMessage = plain[i]
+	}
+	return day, nil
 }
 
 // openExport opens a zip or a folder as a file system and returns a

@@ -202,6 +202,8 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 			info["num_members"] = c.NumMembers
 		}
 		writeJSON(w, map[string]any{"ok": true, "channel": info})
+	case "auth.test":
+		writeJSON(w, map[string]any{"ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "sre-bot", "team_id": "T0ACME", "user_id": "U0BOT"})
 	case "conversations.history":
 		f.history(w, r.Form, limit)
 	case "conversations.replies":

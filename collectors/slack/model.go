@@ -17,12 +17,20 @@ const (
 	channelKind = "slack_channel"
 	peopleKind  = "slack_people"
 	peopleKey   = "people"
+	// workspaceKind/workspaceKey hold the workspace URL (auth.test), the
+	// base of message permalinks.
+	workspaceKind = "slack_workspace"
+	workspaceKey  = "workspace"
 	// cursorLatest+ID is the newest ts of a completed history pass.
 	cursorLatest = "latest:"
 	// cursorPass+ID is an unfinished pass (passState as JSON).
 	cursorPass = "pass:"
 	// cursorExport is the fingerprint of the export last read.
 	cursorExport = "export"
+	// cursorTemplates+ID is the fingerprint of the format templates the
+	// channel's last completed pass checked posts with; when the
+	// templates change, the next pass re-reads the whole lookback.
+	cursorTemplates = "templates:"
 )
 
 // message is one stored top-level message with its thread. User IDs are
@@ -38,6 +46,14 @@ type message struct {
 	ReplyCount  int     `json:"rc,omitempty"`
 	LatestReply string  `json:"lr,omitempty"`
 	Replies     []reply `json:"rp,omitempty"`
+	// Format are the verdicts of the templates that apply to the post,
+	// as checked when it was last read.
+	Format []postCheck `json:"fc,omitempty"`
+}
+
+// workspace is the Slack workspace as auth.test describes it.
+type workspace struct {
+	URL string `json:"url"`
 }
 
 // reply is one thread reply.
@@ -157,6 +173,14 @@ func keyTS(key string) string {
 		secs = "0"
 	}
 	return secs + "." + frac
+}
+
+func loadWorkspace(tx *store.Tx) (workspace, error) {
+	var w workspace
+	if _, err := tx.GetRecord(workspaceKind, workspaceKey, &w); err != nil {
+		return workspace{}, err
+	}
+	return w, nil
 }
 
 func loadPeople(tx *store.Tx) (people, error) {

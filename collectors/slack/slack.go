@@ -108,6 +108,8 @@ type Collector struct {
 
 	mu    sync.Mutex
 	notes []string
+	// formatNotes are the format findings of the last snapshot.
+	formatNotes []string
 }
 
 // New validates the settings and builds the collector; it does not
@@ -236,12 +238,13 @@ func (c *Collector) normalise() error {
 	return nil
 }
 
-// Notes are the warnings of the last sync, for the landing page. They
-// never name people or quote messages.
+// Notes are the warnings of the last sync, for the landing page, then the
+// format findings of the last snapshot (with the post's permalink). The
+// warnings never name people or quote messages.
 func (c *Collector) Notes() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.Clone(c.notes)
+	return append(slices.Clone(c.notes), c.formatNotes...)
 }
 
 // maxNotes bounds the landing-page warnings.

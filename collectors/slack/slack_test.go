@@ -55,6 +55,10 @@ type harness struct {
 	// advance paceClock at once.
 	paced     []time.Duration
 	paceClock time.Time
+	// templates, when set, is a config's templates: section (or
+	// "templates: []" for the built-ins alone) the collector checks posts
+	// with; unset, it checks nothing.
+	templates string
 }
 
 func newHarness(t testing.TB, fake *fakeSlack, settings string) *harness {
@@ -80,7 +84,7 @@ func (h *harness) build(settings string) {
 	if h.fake != nil {
 		url = h.fake.srv.URL + "/api/"
 	}
-	c, err := buildCollector(h.dir, url, settings, h.st, func() time.Time { return h.clock }, func(o *upstream.Options, p *pacer) {
+	c, err := buildCollectorWithTemplates(h.dir, url, settings, h.templates, h.st, func() time.Time { return h.clock }, func(o *upstream.Options, p *pacer) {
 		o.Now = func() time.Time { return h.paceClock }
 		o.Sleep = func(ctx context.Context, d time.Duration) error {
 			h.sleeps = append(h.sleeps, d)
@@ -109,10 +113,16 @@ func (h *harness) restart(settings string) {
 }
 
 func buildCollector(dir, url, settings string, st *store.Store, now func() time.Time, tune func(*upstream.Options, *pacer)) (*Collector, error) {
+	return buildCollectorWithTemplates(dir, url, settings, "", st, now, tune)
+}
+
+// buildCollectorWithTemplates is buildCollector with a config's templates:
+// section; the collector gets the compiled set when it is not "".
+func buildCollectorWithTemplates(dir, url, settings, templates string, st *store.Store, now func() time.Time, tune func(*upstream.Options, *pacer)) (*Collector, error) {
 	if err := os.WriteFile(filepath.Join(dir, "slack-token"), []byte(testToken+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	yml := catalogYAML + "collectors:\n  - kind: slack\n    name: slack\n"
+	yml := catalogYAML + templates + "\ncollectors:\n  - kind: slack\n    name: slack\n"
 	if url != "" {
 		yml += "    url: " + url + "\n    token_file: slack-token\n"
 	}
@@ -133,6 +143,11 @@ func buildCollector(dir, url, settings string, st *store.Store, now func() time.
 		Store:   st,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:     now,
+	}
+	if templates != "" {
+		if deps.Templates, err = cfg.TemplateSet(); err != nil {
+			return nil, err
+		}
 	}
 	return newCollector(deps, tune)
 }

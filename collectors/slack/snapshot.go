@@ -7,6 +7,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/formatcheck"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
@@ -29,6 +30,10 @@ type figures struct {
 	answered   *window.Sum
 	firstReply *window.Histogram
 	open       *window.Gauges
+	// checks are the format verdicts of posts within the longest window
+	// (nil without templates); workspaceURL makes their permalinks.
+	checks       *formatcheck.Results
+	workspaceURL string
 }
 
 func newFigures(now time.Time, unanswered time.Duration) *figures {
@@ -55,10 +60,20 @@ func newFigures(now time.Time, unanswered time.Duration) *figures {
 // out rather than shown as zero.
 func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 	f := newFigures(now, time.Duration(c.cfg.UnansweredAfter))
+	if c.deps.Templates != nil {
+		f.checks = formatcheck.New(now, Source)
+	}
 	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
 		p, err := loadPeople(tx)
 		if err != nil {
 			return err
+		}
+		if c.export == "" {
+			w, err := loadWorkspace(tx)
+			if err != nil {
+				return err
+			}
+			f.workspaceURL = w.URL
 		}
 		for _, ref := range c.channels {
 			var ch channelInfo
@@ -84,6 +99,13 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 		f.teamPosts, f.questions, f.answered, f.firstReply, f.open,
 	} {
 		s.Emit(b)
+	}
+	if f.checks != nil {
+		f.checks.Emit(b)
+		notes := f.checks.Notes()
+		c.mu.Lock()
+		c.formatNotes = notes
+		c.mu.Unlock()
 	}
 	return b.Build()
 }
@@ -123,6 +145,9 @@ func (f *figures) channel(tx *store.Tx, cat *catalog.Catalog, p people, ch chann
 			return fmt.Errorf("channel %s: %w", ch.ID, err)
 		}
 		f.post(p, name, t, m.User, m.Bot, m.System, m.Reactions, f.messages)
+		if f.checks != nil && len(m.Format) > 0 && longest.Contains(f.now, t) {
+			f.checks.Add(t, results(m.Format, postWhere(f.workspaceURL, ch, keyTS(key), t)))
+		}
 		// Replies after now do not exist yet for a snapshot of the past.
 		// A deleted first message with replies stays as a system
 		// "tombstone": its thread still counts.

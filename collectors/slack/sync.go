@@ -34,6 +34,9 @@ func (c *Collector) syncLive(ctx context.Context) error {
 	if err := c.syncPeople(ctx); err != nil {
 		return err
 	}
+	if err := c.syncWorkspace(ctx); err != nil {
+		return err
+	}
 	ids, err := c.resolve(ctx)
 	if err != nil {
 		return err
@@ -89,6 +92,30 @@ func (c *Collector) syncPeople(ctx context.Context) error {
 		c.addGroups(p, groups)
 	}
 	return c.putPeople(p)
+}
+
+// syncWorkspace stores the workspace URL (one auth.test per sync) for the
+// permalinks of format findings; without templates there are none.
+func (c *Collector) syncWorkspace(ctx context.Context) error {
+	if c.deps.Templates == nil {
+		return nil
+	}
+	var resp *slackapi.AuthTestResponse
+	err := c.api.call(ctx, "auth.test", func(ctx context.Context) (err error) {
+		resp, err = c.api.api.AuthTestContext(ctx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("slack workspace: %w", err)
+	}
+	err = c.deps.Store.Update(c.deps.StoreKey(), func(tx *store.Tx) error {
+		_, err := tx.PutRecord(workspaceKind, workspaceKey, workspace{URL: resp.URL})
+		return err
+	})
+	if err != nil {
+		return collectors.WithReason(collectors.ReasonStore, fmt.Errorf("slack: %w", err))
+	}
+	return nil
 }
 
 // listBots reads users.list, all pages, for the users marked is_bot.
@@ -247,6 +274,7 @@ func (c *Collector) syncChannel(ctx context.Context, ref channelRef, id string, 
 		ch.Name = ref.name()
 	}
 
+	fingerprint := c.channelFingerprint(ch.Name, now)
 	var st passState
 	err = c.deps.Store.Update(c.deps.StoreKey(), func(tx *store.Tx) error {
 		if _, err := tx.PutRecord(channelKind, ref.Ref, ch); err != nil {
@@ -259,7 +287,10 @@ func (c *Collector) syncChannel(ctx context.Context, ref channelRef, id string, 
 			return nil
 		}
 		oldest := now.Add(-time.Duration(c.cfg.Lookback))
-		if latest := tx.Cursor(cursorLatest + id); latest != "" {
+		// Posts checked with other templates are all read (and checked)
+		// again.
+		sameTemplates := tx.Cursor(cursorTemplates+id) == fingerprint
+		if latest := tx.Cursor(cursorLatest + id); latest != "" && sameTemplates {
 			t, err := parseTS(latest)
 			if err != nil {
 				return fmt.Errorf("cursor %s%s: %w", cursorLatest, id, err)
@@ -279,7 +310,7 @@ func (c *Collector) syncChannel(ctx context.Context, ref channelRef, id string, 
 	// seen are the messages this attempt's pages returned; when the pass
 	// completes, stored messages in its range that Slack no longer lists
 	// were deleted. A resumed attempt covers only (oldest, latest).
-	p := &pass{state: &st, seen: map[string]bool{}, upper: latest}
+	p := &pass{state: &st, seen: map[string]bool{}, upper: latest, channel: ch.Name, fingerprint: fingerprint, now: now}
 	cursor := ""
 	for page := 1; ; page++ {
 		var resp *slackapi.GetConversationHistoryResponse
@@ -309,6 +340,13 @@ type pass struct {
 	seen  map[string]bool
 	// upper is the attempt's latest bound ("" for none).
 	upper string
+	// channel is the channel's name, for the templates' scopes;
+	// fingerprint identifies the templates that apply to it ("" for none:
+	// its posts are not checked); now is when the sync started, the time
+	// posts are checked as of.
+	channel     string
+	fingerprint string
+	now         time.Time
 }
 
 // gone tells whether a stored message was deleted upstream: inside the
@@ -336,7 +374,16 @@ func (c *Collector) storeHistoryPage(ctx context.Context, id string, msgs []slac
 		if _, err := parseTS(m.Timestamp); err != nil {
 			return collectors.WithReason(collectors.ReasonInvalidData, fmt.Errorf("message: ts: %w", err))
 		}
-		items = append(items, item{key: tsKey(m.Timestamp), m: fromAPI(m)})
+		it := item{key: tsKey(m.Timestamp), m: fromAPI(m)}
+		posted, _ := parseTS(m.Timestamp)
+		var edited time.Time
+		if m.Edited != nil {
+			edited = editedAt(m.Edited.Timestamp)
+		}
+		if p.fingerprint != "" {
+			it.m.Format = c.checkPost(p.channel, m.Text, posted, edited, it.m.System, p.now)
+		}
+		items = append(items, it)
 	}
 
 	// Threads are re-read only when history says they changed.
@@ -416,6 +463,9 @@ func (c *Collector) storeHistoryPage(ctx context.Context, id string, msgs []slac
 					return err
 				}
 			}
+		}
+		if err := tx.SetCursor(cursorTemplates+id, p.fingerprint); err != nil {
+			return err
 		}
 		return tx.SetCursor(cursorPass+id, "")
 	})

@@ -236,3 +236,32 @@ func TestEveryBuiltInTemplatePassesAGoodDocumentAndExplainsABadOne(t *testing.T)
 func incidentFromModel() incident.Incident {
 	return incident.Incident{ID: "PXYZ123", Severity: "unknown", Service: "checkout", Team: "unknown", Opened: now.Add(-time.Hour)}
 }
+
+func TestTheFingerprintChangesWithTheTemplatesAndOnlyWithThem(t *testing.T) {
+	words := func(n int) []compliance.TemplateSpec {
+		return []compliance.TemplateSpec{{Name: "sre-update-post", Rules: []compliance.RuleSpec{{ID: "length", Kind: compliance.MinLength, Words: n}}}}
+	}
+	fingerprint := func(specs []compliance.TemplateSpec) string {
+		t.Helper()
+		s, err := compliance.Compile(specs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Fingerprint()
+	}
+	builtIns := fingerprint(nil)
+	if builtIns == "" || builtIns != fingerprint(nil) {
+		t.Fatalf("the built-ins' fingerprint is %q, then %q", builtIns, fingerprint(nil))
+	}
+	if fingerprint(words(12)) != builtIns {
+		t.Error("overriding a rule with its built-in value changed the fingerprint")
+	}
+	moved := words(12)
+	moved[0].Line, moved[0].Rules[0].Line = 40, 42
+	if fingerprint(moved) != builtIns {
+		t.Error("moving a template to other lines of the config changed the fingerprint")
+	}
+	if fingerprint(words(3)) == builtIns {
+		t.Error("a changed rule kept the fingerprint")
+	}
+}

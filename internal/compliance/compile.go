@@ -1,6 +1,9 @@
 package compliance
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -17,6 +20,8 @@ import (
 type Set struct {
 	templates []*Template
 	byName    map[string]*Template
+	// fingerprint identifies the merged specs (see Fingerprint).
+	fingerprint string
 }
 
 // Template is a compiled template.
@@ -102,7 +107,13 @@ func Compile(specs []TemplateSpec) (*Set, error) {
 		return nil, errors.Join(errs...)
 	}
 	s := &Set{byName: map[string]*Template{}}
+	h := sha256.New()
 	for _, name := range order {
+		spec, err := json.Marshal(merged[name])
+		if err != nil {
+			return nil, fmt.Errorf("templates.%s: %w", name, err)
+		}
+		h.Write(append(spec, '\n'))
 		field := "templates." + name
 		if i, ok := seen[name]; ok {
 			field = fmt.Sprintf("templates[%d]", i)
@@ -114,8 +125,15 @@ func Compile(specs []TemplateSpec) (*Set, error) {
 		s.templates = append(s.templates, t)
 		s.byName[name] = t
 	}
+	s.fingerprint = hex.EncodeToString(h.Sum(nil))
 	return s, nil
 }
+
+// Fingerprint identifies the set's templates as configured: it changes
+// when a template, rule or scope does (not when it only moves to other
+// lines), so a collector that stores check results knows when to check
+// again.
+func (s *Set) Fingerprint() string { return s.fingerprint }
 
 // override applies a configured spec to the built-in of the same name.
 func override(base, spec TemplateSpec, field string) (TemplateSpec, []error) {

@@ -15,7 +15,7 @@ type TemplateSpec struct {
 	AppliesTo    *AppliesTo `yaml:"applies_to"`
 	Rules        []RuleSpec `yaml:"rules"`
 	DisableRules []string   `yaml:"disable_rules"`
-	Line         int        `yaml:",line"`
+	Line         int        `yaml:",line" json:"-"`
 }
 
 // AppliesTo says which documents a template checks. A document is checked
@@ -29,7 +29,7 @@ type AppliesTo struct {
 	// Files are globs matched against local paths (lint); `**` matches any
 	// number of folders.
 	Files []string `yaml:"files"`
-	Line  int      `yaml:",line"`
+	Line  int      `yaml:",line" json:"-"`
 }
 
 // SlackScope selects posts by channel name (with or without '#').
@@ -43,7 +43,7 @@ type ConfluenceScope struct {
 	Labels []string `yaml:"labels"`
 	// Title is a regular expression the page title must match.
 	Title string `yaml:"title"`
-	Line  int    `yaml:",line"`
+	Line  int    `yaml:",line" json:"-"`
 }
 
 // IncidentScope selects incidents by source, severity and age.
@@ -111,7 +111,7 @@ type RuleSpec struct {
 	// Fix replaces the built-in advice on how to fix a finding.
 	Fix string `yaml:"fix"`
 
-	Line int `yaml:",line"`
+	Line int `yaml:",line" json:"-"`
 }
 
 // RuleKind names what a rule checks.

@@ -60,6 +60,25 @@ const slackCollectorYAML = `  - kind: slack
     sre_user_groups: ["@sre-oncall"]
 `
 
+// sreUpdatePosts are the texts of the SRE team's #sre-updates posts, used
+// in turn, so the format checks (the built-in sre-update-post template)
+// find most posts compliant and some not: a [WIN] too short and without
+// evidence, a post without a tag, a [WEEKLY] without its Upcoming part.
+var sreUpdatePosts = []string{
+	"[WIN] Checkout p99 latency is down 38% after the connection-pool fix, see <https://jira.example.com/browse/OPS-812|OPS-812> and the latency dashboard",
+	"[NOTABLE] The payments database failover drill went well: 4 minutes to recover, well under the 10 minute target",
+	"[WEEKLY] Week in SRE\n*Wins*\nTwo more teams adopted the SLO dashboards and paging noise fell by a third\n*Upcoming*\nGame day with the search team on Thursday",
+	"[WIN] Faster deploys for everyone",
+	"[NOTABLE] Certificates of the public endpoints now renew on their own, nobody needs to watch the calendar any more",
+	"Quick note: the staging cluster is being upgraded tonight, so expect short interruptions",
+	"[WEEKLY] Week in SRE\n*Wins*\nThe on-call handbook got its escalation section rewritten together with the support team",
+	"[WIN] The search team runs its own on-call rotation after the shadowing programme, <https://wiki.example.com/display/SRE/Search+on-call|handover notes>",
+}
+
+// deployBotPost is what the deploy bot posts in #sre-updates: tagged and
+// long enough, as a well-configured integration should.
+const deployBotPost = "[NOTABLE] deploy-bot: the weekly platform release rolled out to every region without errors, no action needed"
+
 // exportMsg is a message as Slack's export writes it (the fields the
 // collector reads, and text so the files look like the real thing).
 type exportMsg struct {
@@ -159,6 +178,7 @@ func slackExportFiles(o *org, c clock) (map[string][]byte, error) {
 
 	// The export covers the last slackDays days: enough for every window,
 	// and a small folder.
+	updates := 0 // SRE update posts so far, to take their texts in turn
 	for i := max(0, c.days()-slackDays); i < c.days(); i++ {
 		d := c.day(i)
 		weekday := d.Weekday() != time.Saturday && d.Weekday() != time.Sunday
@@ -185,6 +205,8 @@ func slackExportFiles(o *org, c clock) (map[string][]byte, error) {
 			// Updates from the SRE team.
 			if chance(r, 0.7) {
 				m := msg(workHour(d), pick(r, sre))
+				m.Text = sreUpdatePosts[updates%len(sreUpdatePosts)]
+				updates++
 				react(m, 2+r.IntN(8))
 				add("sre-updates", m)
 				if chance(r, 0.3) {
@@ -193,6 +215,7 @@ func slackExportFiles(o *org, c clock) (map[string][]byte, error) {
 			}
 			if chance(r, 0.15) {
 				m := msg(workHour(d), "U0DEMOBOT1") // a bot user announcing deploys
+				m.Text = deployBotPost
 				add("sre-updates", m)
 			}
 			// Champions talk among themselves, with the SRE team.

@@ -28,7 +28,8 @@ type Results struct {
 	passing  *window.Sum
 	failures *window.Sum
 	failing  map[string]float64 // template -> documents failing now
-	findings []dated
+	findings []dated            // the newest, at most 2*MaxNotes between trims
+	total    int                // every finding added
 }
 
 type dated struct {
@@ -70,9 +71,24 @@ func (r *Results) Add(created time.Time, results []compliance.Result) {
 				seen[f.Rule] = true
 				r.failures.Add(created, 1, "source", r.source, "template", res.Template, "rule", f.Rule)
 			}
-			r.findings = append(r.findings, dated{created, f})
+			r.keep(dated{created, f})
 		}
 	}
+}
+
+// keep holds on to the newest findings only, so a source with thousands
+// of failing documents does not copy and sort them all for 20 notes.
+func (r *Results) keep(d dated) {
+	r.total++
+	r.findings = append(r.findings, d)
+	if len(r.findings) >= 2*MaxNotes {
+		r.sortNewestFirst()
+		r.findings = r.findings[:MaxNotes]
+	}
+}
+
+func (r *Results) sortNewestFirst() {
+	slices.SortStableFunc(r.findings, func(a, b dated) int { return b.created.Compare(a.created) })
 }
 
 // Emit writes the figures into b.
@@ -88,15 +104,16 @@ func (r *Results) Emit(b *snapshot.Builder) {
 // Notes lists the findings for the landing page, newest documents first,
 // at most MaxNotes, each saying where and how to fix it.
 func (r *Results) Notes() []string {
-	found := slices.Clone(r.findings)
-	slices.SortStableFunc(found, func(a, b dated) int { return b.created.Compare(a.created) })
+	r.sortNewestFirst()
 	var notes []string
-	for i, d := range found {
+	for i, d := range r.findings {
 		if i == MaxNotes {
-			notes = append(notes, fmt.Sprintf("... and %d more format findings (see sre_format_rule_failures_in_window)", len(found)-MaxNotes))
 			break
 		}
 		notes = append(notes, "format: "+d.finding.String())
+	}
+	if more := r.total - len(notes); more > 0 {
+		notes = append(notes, fmt.Sprintf("... and %d more format findings (see sre_format_rule_failures_in_window)", more))
 	}
 	return notes
 }
