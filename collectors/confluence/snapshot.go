@@ -48,6 +48,9 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 		if err := c.addPages(tx, f, now); err != nil {
 			return err
 		}
+		if err := c.checkPages(tx, b, now); err != nil {
+			return err
+		}
 		switch {
 		case c.s.viewsCSV != nil:
 			if err := c.addDayViews(tx, f, now); err != nil {
