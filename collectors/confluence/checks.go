@@ -251,7 +251,7 @@ func (r *formatRun) notes(csv bool, findings []string) []string {
 	}
 	notes = append(notes, r.broken...)
 	if r.unread > 0 {
-		notes = append(notes, fmt.Sprintf("format: %d pages were checked on their metadata only because their body has not been read yet (see the log); they count as checked, never as passing", r.unread))
+		notes = append(notes, fmt.Sprintf("format: %s checked on their metadata only because their body has not been read yet (see the log); they count as checked, never as passing", pages(r.unread)+map[bool]string{true: " was", false: " were"}[r.unread == 1]))
 	}
 	if csv {
 		for _, name := range sortedKeys(r.unjudged) {
@@ -259,7 +259,7 @@ func (r *formatRun) notes(csv bool, findings []string) []string {
 			if u.pages == 0 {
 				continue
 			}
-			notes = append(notes, fmt.Sprintf("format: %s: pages_csv has no page bodies, so rules %s were not checked on %d pages, which count as checked but never as passing; read the pages from the API (url) to check them", name, strings.Join(u.rules, ", "), u.pages))
+			notes = append(notes, fmt.Sprintf("format: %s: pages_csv has no page bodies, so rules %s were not checked on %s, which count as checked but never as passing; read the pages from the API (url) to check them", name, strings.Join(u.rules, ", "), pages(u.pages)))
 		}
 	}
 	return notes
@@ -271,4 +271,12 @@ func where(p *page) string {
 		return fmt.Sprintf("%q", p.Title)
 	}
 	return fmt.Sprintf("%q %s", p.Title, p.URL)
+}
+
+// pages says "1 page", "2 pages".
+func pages(n int) string {
+	if n == 1 {
+		return "1 page"
+	}
+	return fmt.Sprintf("%d pages", n)
 }

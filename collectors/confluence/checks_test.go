@@ -244,3 +244,73 @@ func (f *fakeConfluence) replace(id string, edit func(map[string]any)) {
 	}
 	f.t.Fatalf("no content %s", id)
 }
+
+// testdata/pages_format.csv against playbook-page, postmortem and a
+// template judged on metadata alone, by hand (now 2024-06-30 12:00):
+//
+//	SRE Playbook      SRE playbook    created 06-20 (30d, 90d), edited 5 days ago:
+//	                  fresh holds, sections/steps/links unjudged -> checked only
+//	On-call handbook  SRE playbook    created 2023, edited 2023-12-01 10:00,
+//	                  212 days ago -> fails fresh (outside every window)
+//	Q3 postmortem     OPS postmortem  created 06-28 (every window): postmortem
+//	                  rules all unjudged; owned: no team label -> fails
+//	Service overview  OPS team-...    created 06-10 (30d, 90d): owned passes
+//
+// playbook-page and postmortem get no passing series: none of their pages
+// was judged on every rule.
+const csvFormatFigures = `
+# HELP sre_format_documents_checked_in_window Documents created in the window that a format template applies to, by source and template; divide sre_format_documents_passing_in_window by it for the compliance rate.
+# TYPE sre_format_documents_checked_in_window gauge
+sre_format_documents_checked_in_window{source="confluence",template="owned",window="7d"} 1
+sre_format_documents_checked_in_window{source="confluence",template="owned",window="30d"} 2
+sre_format_documents_checked_in_window{source="confluence",template="owned",window="90d"} 2
+sre_format_documents_checked_in_window{source="confluence",template="playbook-page",window="7d"} 0
+sre_format_documents_checked_in_window{source="confluence",template="playbook-page",window="30d"} 1
+sre_format_documents_checked_in_window{source="confluence",template="playbook-page",window="90d"} 1
+sre_format_documents_checked_in_window{source="confluence",template="postmortem",window="7d"} 1
+sre_format_documents_checked_in_window{source="confluence",template="postmortem",window="30d"} 1
+sre_format_documents_checked_in_window{source="confluence",template="postmortem",window="90d"} 1
+# HELP sre_format_documents_passing_in_window Documents created in the window that pass every rule of the template, as checked now.
+# TYPE sre_format_documents_passing_in_window gauge
+sre_format_documents_passing_in_window{source="confluence",template="owned",window="7d"} 0
+sre_format_documents_passing_in_window{source="confluence",template="owned",window="30d"} 1
+sre_format_documents_passing_in_window{source="confluence",template="owned",window="90d"} 1
+# HELP sre_format_rule_failures_in_window Documents created in the window that break the rule, by source, template and rule; the rules that fail most.
+# TYPE sre_format_rule_failures_in_window gauge
+sre_format_rule_failures_in_window{rule="owner",source="confluence",template="owned",window="7d"} 1
+sre_format_rule_failures_in_window{rule="owner",source="confluence",template="owned",window="30d"} 1
+sre_format_rule_failures_in_window{rule="owner",source="confluence",template="owned",window="90d"} 1
+sre_format_rule_failures_in_window{rule="fresh",source="confluence",template="playbook-page",window="7d"} 0
+sre_format_rule_failures_in_window{rule="fresh",source="confluence",template="playbook-page",window="30d"} 0
+sre_format_rule_failures_in_window{rule="fresh",source="confluence",template="playbook-page",window="90d"} 0
+# HELP sre_format_documents_failing Documents checked at the last refresh that break at least one rule of the template now; the landing page lists them with where to fix them.
+# TYPE sre_format_documents_failing gauge
+sre_format_documents_failing{source="confluence",template="owned"} 1
+sre_format_documents_failing{source="confluence",template="playbook-page"} 1
+sre_format_documents_failing{source="confluence",template="postmortem"} 0
+`
+
+func TestCSVPagesAreJudgedOnTheirMetadataAndTheRulesOnTheTextNeverPass(t *testing.T) {
+	h := newCSVHarness(t, "\n    pages_csv: pages_format.csv\n    spaces: [SRE, OPS]\n")
+	set, err := compliance.Compile([]compliance.TemplateSpec{{
+		Name:      "owned",
+		AppliesTo: &compliance.AppliesTo{Confluence: &compliance.ConfluenceScope{Spaces: []string{"OPS"}}},
+		Rules:     []compliance.RuleSpec{{ID: "owner", Kind: compliance.RequiredLabels, Labels: []string{"team-.+"}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.templates = set
+	h.restart()
+	h.mustSync()
+	h.compare(csvFormatFigures, formatFamilies...)
+	want := []string{
+		`format: "Q3 postmortem": owned/owner: no label matching "team-.+" (has postmortem) (fix: add a label matching "team-.+")`,
+		`format: "On-call handbook" https://wiki.example.com/display/SRE/On-call+handbook: playbook-page/fresh: last updated 2023-12-01, 212 days ago (longer than 180d) (fix: review the content, correct what changed and save it, so readers can trust it)`,
+		"format: playbook-page: pages_csv has no page bodies, so rules sections, steps, links were not checked on 2 pages, which count as checked but never as passing; read the pages from the API (url) to check them",
+		"format: postmortem: pages_csv has no page bodies, so rules sections, order, non-empty, length were not checked on 1 page, which count as checked but never as passing; read the pages from the API (url) to check them",
+	}
+	if got := h.c.Notes(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
