@@ -188,36 +188,33 @@ type unjudged struct {
 	rules []string
 }
 
-// checkPages checks every stored page against the templates that apply to
-// it, as of now, and emits the results into b.
-func (c *Collector) checkPages(tx *store.Tx, b *snapshot.Builder, now time.Time) error {
+// checkPages checks every stored page (all, as the snapshot read them)
+// against the templates that apply to it, as of now, and emits the results
+// into b.
+func (c *Collector) checkPages(tx *store.Tx, b *snapshot.Builder, all []*page, now time.Time) error {
 	set := c.deps.Templates
 	if set == nil {
 		return nil
 	}
 	run := &formatRun{results: formatcheck.New(now, "confluence"), unjudged: map[string]*unjudged{}}
-	err := tx.ForEachRecord(kindPage, func(id string, data []byte) error {
-		p := new(page)
-		if err := json.Unmarshal(data, p); err != nil {
-			return fmt.Errorf("stored page %s: %w", id, err)
-		}
+	for _, p := range all {
 		doc := metadataDocument(p)
 		if len(set.For(doc, now)) == 0 {
-			return nil
+			continue
 		}
 		if c.api != nil {
 			var body pageBody
-			ok, err := tx.GetRecord(kindBody, id, &body)
+			ok, err := tx.GetRecord(kindBody, p.ID, &body)
 			switch {
 			case err != nil:
-				return fmt.Errorf("stored body %s: %w", id, err)
+				return fmt.Errorf("stored body %s: %w", p.ID, err)
 			case !ok || body.Version != p.Version:
 				run.unread++
 			case body.Error != "":
 				run.broken = append(run.broken, fmt.Sprintf("format: %s: the body is not valid storage format (%s); checked on its metadata only", where(p), body.Error))
 			default:
 				run.results.Add(p.Created, set.Check(withBody(p, &body), now))
-				return nil
+				continue
 			}
 		}
 		results := set.CheckMetadata(doc, now)
@@ -232,10 +229,6 @@ func (c *Collector) checkPages(tx *store.Tx, b *snapshot.Builder, now time.Time)
 			}
 		}
 		run.results.Add(p.Created, results)
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	run.results.Emit(b)
 	c.setNotes(notesFormat, run.notes(c.api == nil, run.results.Notes()))
