@@ -21,7 +21,15 @@ const (
 	searchPath    = "/rest/api/content/search"
 	analyticsPath = "/rest/api/analytics/content/%s/%s" // id, views|viewers
 	searchExpand  = "space,version,history,metadata.labels"
+	// bodyExpand is what the search for page bodies asks for: the storage
+	// format (XHTML) and the version it belongs to.
+	bodyExpand = "version,body.storage"
 )
+
+// bodyBatch is how many pages' bodies one search asks for: Confluence
+// lowers the page size of searches that expand bodies, and the CQL lists
+// every id, so the URL stays short.
+const bodyBatch = 25
 
 // fromDateLayout is how the analytics API takes fromDate.
 const fromDateLayout = "2006-01-02T15:04:05.000Z"
@@ -58,6 +66,15 @@ type content struct {
 		When   string `json:"when"`
 		Number int    `json:"number"`
 	} `json:"version"`
+	Links *struct {
+		WebUI string `json:"webui"`
+	} `json:"_links"`
+	// Body is only asked for by the body search (expand=body.storage).
+	Body *struct {
+		Storage *struct {
+			Value string `json:"value"`
+		} `json:"storage"`
+	} `json:"body"`
 	Metadata *struct {
 		Labels *struct {
 			Results []struct {
@@ -103,9 +120,13 @@ func (a *api) get(ctx context.Context, rawURL string, out any) error {
 
 // firstSearch is the URL of the first page of cql.
 func (a *api) firstSearch(cql string, limit int) string {
+	return a.searchURL(cql, searchExpand, limit)
+}
+
+func (a *api) searchURL(cql, expand string, limit int) string {
 	q := url.Values{}
 	q.Set("cql", cql)
-	q.Set("expand", searchExpand)
+	q.Set("expand", expand)
 	q.Set("limit", strconv.Itoa(limit))
 	return a.base.String() + searchPath + "?" + q.Encode()
 }
@@ -178,4 +199,26 @@ func (a *api) count(ctx context.Context, id, what string, from time.Time) (int64
 		return 0, collectors.WithReason(collectors.ReasonDecode, fmt.Errorf("GET %s: the answer has no count (or a negative one)", upstream.Redact(u)))
 	}
 	return *ans.Count, nil
+}
+
+// bodies fetches the storage-format bodies of the pages with these ids
+// (at most bodyBatch) with one content search, following _links.next if
+// Confluence answers in smaller pages. Pages deleted since the listing are
+// missing from the answer.
+func (a *api) bodies(ctx context.Context, ids []string) ([]content, error) {
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = quoteCQL(id)
+	}
+	var out []content
+	next := a.searchURL(fmt.Sprintf("id in (%s)", strings.Join(quoted, ",")), bodyExpand, len(ids))
+	for next != "" {
+		results, following, err := a.search(ctx, next)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, results...)
+		next = following
+	}
+	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
+	"github.com/sre-value/sre-value-exporter/internal/compliance"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 )
@@ -30,6 +31,7 @@ func bigSpace(b *testing.B, n int) *fakeConfluence {
 			"history":  map[string]any{"createdDate": created.Format(fromDateLayout)},
 			"version":  map[string]any{"when": created.Add(24 * time.Hour).Format(fromDateLayout), "number": 2},
 			"metadata": map[string]any{"labels": map[string]any{"results": []map[string]string{{"name": labels[i%len(labels)]}}}},
+			"body":     map[string]any{"storage": map[string]any{"value": benchBody, "representation": "storage"}},
 		})
 		f.add(raw)
 		if i%10 == 0 {
@@ -43,6 +45,15 @@ func bigSpace(b *testing.B, n int) *fakeConfluence {
 	}
 	return f
 }
+
+// benchBody is a playbook page of about 120 words with five sections.
+var benchBody = `<h2>Overview</h2><p>What to do when the primary database is slow and replication lags behind.</p>
+<h2>When to use</h2><p>Latency alerts fire on the checkout service, or the replica lag alert pages.</p>
+<h2>Steps</h2><ol><li>Open the <a href="https://grafana.example.com/d/db">database dashboard</a> and check the lag.</li>
+<li>Fail over to the replica if the lag stays under ten seconds for five minutes.</li>
+<li>Watch the error rate on <ac:link><ri:page ri:content-title="Checkout health" /></ac:link> for a quarter of an hour.</li></ol>
+<h2>Escalation</h2><p>Page the database team through <a href="https://example.pagerduty.com/escalation">PagerDuty</a>.</p>
+<h2>History</h2><p>Written after the outage of March; reviewed every quarter by the on-call lead.</p>`
 
 // BenchmarkFirstSyncOf1kPageSpace is the first sync of a 1,000-page space
 // at the default page size: 10 search pages, then one analytics round.
@@ -117,5 +128,73 @@ func BenchmarkSnapshotOf1kPageSpace(b *testing.B) {
 		if _, err := c.Snapshot(now); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkFormatChecksOf1kPageSpace measures what the format checks add:
+// the first sync reads the bodies of the 500 pages a built-in template
+// applies to (labels playbook and postmortem), and each snapshot checks
+// them from the stored compact form.
+func BenchmarkFormatChecksOf1kPageSpace(b *testing.B) {
+	f := bigSpace(b, 1000)
+	b.Setenv("CONFLUENCE_TEST_TOKEN", f.token)
+	yml := testCatalog + "collectors:\n  - kind: confluence\n    name: wiki\n    url: " + f.server.URL +
+		"\n    token: ${CONFLUENCE_TEST_TOKEN}\n    deployment: datacenter\n    spaces: [SRE]\n    labels: [playbook, runbook]\n"
+	cfg, err := config.Parse("exporter.yml", []byte(yml))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.deployment = DataCenter // no analytics: the sync is the listing and the bodies
+	set, err := compliance.Compile(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	newCollector := func(set *compliance.Set) *Collector {
+		st, err := store.Open(filepath.Join(b.TempDir(), "s.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		c, err := New(collectors.Deps{Config: cfg.Collectors[0], Decoder: cfg.Decoder(), Catalog: &cfg.Catalog, Store: st, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler), Templates: set})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return c.(*Collector)
+	}
+	b.Run("first-sync", func(b *testing.B) {
+		b.ReportAllocs()
+		var requests map[string]int
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			c := newCollector(set)
+			f.takeRequests()
+			b.StartTimer()
+			if err := c.Sync(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			requests = count(f.takeRequests())
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(requests["search"]), "searches/op")
+		b.ReportMetric(float64(requests["bodies"]), "body-searches/op")
+	})
+	for _, tc := range []struct {
+		name string
+		set  *compliance.Set
+	}{{"snapshot-without-templates", nil}, {"snapshot", set}} {
+		b.Run(tc.name, func(b *testing.B) {
+			c := newCollector(tc.set)
+			if err := c.Sync(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.Snapshot(now); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -41,6 +41,7 @@ const (
 	kindPage      = "page"
 	kindAnalytics = "analytics"
 	kindDayViews  = "dayviews"
+	kindBody      = "body" // the parts of a page's body the format checks read
 
 	cursorFingerprint   = "fingerprint"
 	cursorPagesVersion  = "pages_csv_version"
@@ -59,15 +60,20 @@ const analyticsBatch = 25
 // upstream layer backs off on 429 with Retry-After.
 const analyticsWorkers = 4
 
+// notesFormat is the key of the format-check notes.
+const notesFormat = "format"
+
 // maxNotes bounds each kind of landing-page note.
 const maxNotes = 5
 
 // page is a stored page or blog post.
 type page struct {
-	ID      string    `json:"id"`
-	Type    string    `json:"type"`
-	Space   string    `json:"space"`
-	Title   string    `json:"title"`
+	ID    string `json:"id"`
+	Type  string `json:"type"`
+	Space string `json:"space"`
+	Title string `json:"title"`
+	// URL is the page's address in the wiki, for the format findings.
+	URL     string    `json:"url,omitempty"`
 	Labels  []string  `json:"labels,omitempty"`
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
@@ -180,9 +186,13 @@ func (c *Collector) Notes() []string {
 		out = append(out, "no view figures: Confluence Data Center has no analytics API; set views_csv to a page-views export")
 	}
 	for _, k := range sortedKeys(c.notes) {
-		out = append(out, c.notes[k]...)
+		if k != notesFormat {
+			out = append(out, c.notes[k]...)
+		}
 	}
-	return out
+	// The format findings come last: they are about the pages, not about
+	// reading them.
+	return append(out, c.notes[notesFormat]...)
 }
 
 // loadNotes reads the CSV notes saved with the data, once.
@@ -235,6 +245,11 @@ func (c *Collector) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.api != nil {
+		if err := c.syncBodies(ctx); err != nil {
+			return err
+		}
+	}
 	switch {
 	case c.s.viewsCSV != nil:
 		return c.syncViewsCSV(ctx)
@@ -258,7 +273,7 @@ func (c *Collector) checkFingerprint() error {
 		return nil
 	}
 	return c.update(func(tx *store.Tx) error {
-		for _, kind := range []string{kindPage, kindAnalytics, kindDayViews} {
+		for _, kind := range []string{kindPage, kindAnalytics, kindDayViews, kindBody} {
 			if err := tx.DeleteKind(kind); err != nil {
 				return err
 			}
@@ -336,6 +351,9 @@ func (s *settings) fromContent(r content) (page, error) {
 		return page{}, fmt.Errorf("version.when %q is not a timestamp", r.Version.When)
 	}
 	p := page{ID: r.ID, Type: r.Type, Space: space, Title: r.Title, Created: created.UTC(), Updated: updated.UTC(), Version: r.Version.Number}
+	if r.Links != nil && r.Links.WebUI != "" && s.base != nil {
+		p.URL = strings.TrimSuffix(s.base.String(), "/") + r.Links.WebUI
+	}
 	if r.Metadata != nil && r.Metadata.Labels != nil {
 		for _, l := range r.Metadata.Labels.Results {
 			p.Labels = append(p.Labels, l.Name)
@@ -603,9 +621,9 @@ func putAnalytics(tx *store.Tx, fetched map[string]analytics) error {
 }
 
 // removeUnseen deletes stored pages a complete listing did not return, and
-// the analytics of pages that are no longer stored.
+// the analytics and bodies of pages that are no longer stored.
 func removeUnseen(tx *store.Tx, seen map[string]bool) error {
-	for _, kind := range []string{kindPage, kindAnalytics} {
+	for _, kind := range []string{kindPage, kindAnalytics, kindBody} {
 		var gone []string
 		if err := tx.ForEachRecord(kind, func(id string, _ []byte) error {
 			if !seen[id] {

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
+	"github.com/sre-value/sre-value-exporter/internal/compliance"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
@@ -60,6 +61,8 @@ type harness struct {
 	sleeps    []time.Duration
 	httpClock time.Time
 	yaml      string
+	// templates are the format templates the collector checks (nil: none).
+	templates *compliance.Set
 }
 
 func newHarness(t *testing.T, deployment, settings string) *harness {
@@ -112,6 +115,7 @@ func (h *harness) build(collectorsYAML string) (*Collector, error) {
 	deps := collectors.Deps{
 		Config: cfg.Collectors[0], Decoder: cfg.Decoder(), BaseDir: "testdata", Catalog: &cfg.Catalog,
 		Store: h.st, Now: func() time.Time { return h.clock }, Logger: slog.New(slog.DiscardHandler),
+		Templates: h.templates,
 	}
 	// The HTTP layer runs on a virtual clock that its sleeps advance, so
 	// waits for Retry-After take no real time.

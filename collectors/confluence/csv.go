@@ -17,6 +17,7 @@ var pageColumns = []tabular.Column{
 	{Name: "labels", Optional: true},
 	{Name: "created"},
 	{Name: "updated"},
+	{Name: "url", Optional: true},
 }
 
 // viewColumns are the columns of views_csv (one row per page and day, as
@@ -115,7 +116,7 @@ func (s *settings) parsePageRow(rec tabular.Record) (page, bool, error) {
 		version = 2
 	}
 	return page{
-		ID: "csv:" + pageKey(space, title), Type: typ, Space: space, Title: title,
+		ID: "csv:" + pageKey(space, title), Type: typ, Space: space, Title: title, URL: rec.Text("url"),
 		Labels: labels, Created: created, Updated: updated, Version: version,
 	}, true, nil
 }

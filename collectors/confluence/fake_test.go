@@ -37,6 +37,8 @@ type fakeConfluence struct {
 	script   []fakeAnswer
 	requests []fakeRequest
 	server   *httptest.Server
+	// failBodies answers the search for page bodies with a 400.
+	failBodies bool
 }
 
 type fakeAnswer struct {
@@ -134,11 +136,14 @@ func (f *fakeConfluence) takeRequests() []fakeRequest {
 	return r
 }
 
-// count tallies requests by kind: "search", "views", "viewers".
+// count tallies requests by kind: "search" (the listing), "bodies" (the
+// search for page bodies), "views", "viewers".
 func count(reqs []fakeRequest) map[string]int {
 	out := map[string]int{}
 	for _, r := range reqs {
 		switch {
+		case strings.HasSuffix(r.Path, "/content/search") && r.Query.Get("expand") == bodyExpand:
+			out["bodies"]++
 		case strings.HasSuffix(r.Path, "/content/search"):
 			out["search"]++
 		case strings.HasSuffix(r.Path, "/views"):
@@ -206,7 +211,15 @@ func (f *fakeConfluence) fail(w http.ResponseWriter, status int, msg string) {
 }
 
 func (f *fakeConfluence) search(w http.ResponseWriter, q url.Values) {
-	if !strings.HasSuffix(q.Get("cql"), "ORDER BY created ASC") || q.Get("expand") != searchExpand {
+	contents := f.contents
+	withBody := false
+	switch {
+	case strings.HasPrefix(q.Get("cql"), "id in (") && q.Get("expand") == bodyExpand && f.failBodies:
+		f.fail(w, http.StatusBadRequest, "Could not parse cql")
+		return
+	case strings.HasPrefix(q.Get("cql"), "id in (") && q.Get("expand") == bodyExpand:
+		contents, withBody = f.byIDs(strings.TrimSuffix(strings.TrimPrefix(q.Get("cql"), "id in ("), ")")), true
+	case !strings.HasSuffix(q.Get("cql"), "ORDER BY created ASC") || q.Get("expand") != searchExpand:
 		f.fail(w, http.StatusBadRequest, "unexpected cql or expand: "+q.Get("cql")+" / "+q.Get("expand"))
 		return
 	}
@@ -224,14 +237,14 @@ func (f *fakeConfluence) search(w http.ResponseWriter, q url.Values) {
 		}
 		start = int(n)
 	}
-	end := min(start+limit, len(f.contents))
-	results := f.contents[min(start, end):end]
+	end := min(start+limit, len(contents))
+	results := shaped(contents[min(start, end):end], withBody)
 	links := map[string]string{
 		"base":    f.server.URL + f.context(),
 		"context": f.context(),
 		"self":    f.server.URL + f.context() + "/rest/api/content/search",
 	}
-	if end < len(f.contents) {
+	if end < len(contents) {
 		nq := url.Values{"cql": {q.Get("cql")}, "expand": {q.Get("expand")}, "limit": {strconv.Itoa(limit)}, "next": {"true"}, "cursor": {strconv.FormatInt(int64(end), 36)}}
 		links["next"] = "/rest/api/content/search?" + nq.Encode()
 	}
@@ -276,4 +289,46 @@ func (f *fakeConfluence) analytics(w http.ResponseWriter, id, what, fromDate str
 	}
 	num, _ := strconv.Atoi(id)
 	_ = json.NewEncoder(w).Encode(map[string]any{"id": num, "count": n})
+}
+
+// byIDs is the content of a CQL id list ("1001","1002"), in stored order;
+// unknown ids are left out, as Confluence does.
+func (f *fakeConfluence) byIDs(list string) []json.RawMessage {
+	want := map[string]bool{}
+	for _, id := range strings.Split(list, ",") {
+		want[strings.Trim(strings.TrimSpace(id), `"`)] = true
+	}
+	var out []json.RawMessage
+	for i, id := range f.ids {
+		if want[id] {
+			out = append(out, f.contents[i])
+		}
+	}
+	return out
+}
+
+// shaped answers content as the search expands it: the listing has no
+// body (it is in _expandable), the body search has the id, type, status,
+// title, version, body.storage and links, and not the other expansions.
+func shaped(contents []json.RawMessage, withBody bool) []json.RawMessage {
+	out := make([]json.RawMessage, len(contents))
+	for i, raw := range contents {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			panic(err)
+		}
+		if withBody {
+			for k := range m {
+				switch k {
+				case "id", "type", "status", "title", "version", "body", "_links":
+				default:
+					delete(m, k)
+				}
+			}
+		} else {
+			delete(m, "body")
+		}
+		out[i], _ = json.Marshal(m)
+	}
+	return out
 }

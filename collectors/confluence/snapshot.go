@@ -22,6 +22,7 @@ type figures struct {
 	keyViews, keyViewers         *window.Gauges
 	viewsKnown                   bool
 	pageByKey                    map[string]*page
+	all                          []*page             // in store order, for the format checks
 	labelsOf                     map[string][]string // page id -> label pairs
 	unmatchedPages, unmatchedRow int
 }
@@ -46,6 +47,9 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 	}
 	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
 		if err := c.addPages(tx, f, now); err != nil {
+			return err
+		}
+		if err := c.checkPages(tx, b, f.all, now); err != nil {
 			return err
 		}
 		switch {
@@ -91,6 +95,7 @@ func (c *Collector) addPages(tx *store.Tx, f *figures, now time.Time) error {
 		labels := []string{"space", p.Space, "team", c.deps.Catalog.Team("confluence", p.Space), "label", c.s.label(p.Labels), "type", p.Type}
 		f.labelsOf[p.ID] = labels
 		f.pageByKey[pageKey(p.Space, p.Title)] = p
+		f.all = append(f.all, p)
 		f.pages.Add(1, labels...)
 		f.created.Add(p.Created, 1, labels...)
 		if p.Version > 1 {

@@ -202,14 +202,18 @@ func (s *Set) For(doc *Document, now time.Time) []*Template {
 }
 
 // Result is one template's verdict on one document: it passes when there
-// are no findings.
+// are no findings and every rule was judged.
 type Result struct {
 	Template string
 	Findings []Finding
+	// Unchecked are the ids of the rules that could not be judged because
+	// the document's text was not at hand (CheckMetadata).
+	Unchecked []string
 }
 
-// Passed reports whether the document follows the template.
-func (r Result) Passed() bool { return len(r.Findings) == 0 }
+// Passed reports whether the document follows the template. A rule that
+// was not judged never counts as passing.
+func (r Result) Passed() bool { return len(r.Findings) == 0 && len(r.Unchecked) == 0 }
 
 // Check checks the document against every template that applies to it. A
 // document no template applies to gets no results.
@@ -219,6 +223,39 @@ func (s *Set) Check(doc *Document, now time.Time) []Result {
 		out = append(out, Result{Template: t.Name, Findings: t.Check(doc, now)})
 	}
 	return out
+}
+
+// CheckMetadata is Check for a document known only by its metadata
+// (title, container, labels, dates and fields), such as a wiki page from a
+// CSV listing without its body: the rules on the text (sections, order,
+// links, length, the first line, items) are not run and are listed in
+// Result.Unchecked, so the result does not pass on their account.
+func (s *Set) CheckMetadata(doc *Document, now time.Time) []Result {
+	var out []Result
+	for _, t := range s.For(doc, now) {
+		res := Result{Template: t.Name}
+		for _, r := range t.rules {
+			if r.needsText() {
+				res.Unchecked = append(res.Unchecked, r.id)
+				continue
+			}
+			res.Findings = append(res.Findings, t.findings(r, doc, now)...)
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// needsText reports whether the rule judges a document's text rather than
+// its metadata.
+func (r *rule) needsText() bool {
+	switch r.kind {
+	case RequiredSections, SectionOrder, NonEmptySections, RequiredLinks, MinLength:
+		return true
+	case TitlePattern:
+		return r.spec.Target == "first_line"
+	}
+	return r.spec.Each != ""
 }
 
 // Rules returns the template's rule ids, in order.
@@ -235,19 +272,27 @@ func (t *Template) Rules() []string {
 func (t *Template) Check(doc *Document, now time.Time) []Finding {
 	var out []Finding
 	for _, r := range t.rules {
-		if !r.selects(doc, now) {
-			continue
-		}
-		for _, f := range r.check(doc, now) {
-			f.Template, f.Rule, f.Kind = t.Name, r.id, r.kind
-			f.fillFrom(doc)
-			if r.fix != "" {
-				f.Fix = r.fix
-			}
-			out = append(out, f)
-		}
+		out = append(out, t.findings(r, doc, now)...)
 	}
 	return out
+}
+
+// findings runs one rule of the template on the document, when its when
+// and due_after_resolution select it.
+func (t *Template) findings(r *rule, doc *Document, now time.Time) []Finding {
+	if !r.selects(doc, now) {
+		return nil
+	}
+	found := r.check(doc, now)
+	for i := range found {
+		f := &found[i]
+		f.Template, f.Rule, f.Kind = t.Name, r.id, r.kind
+		f.fillFrom(doc)
+		if r.fix != "" {
+			f.Fix = r.fix
+		}
+	}
+	return found
 }
 
 // rule is a compiled RuleSpec.

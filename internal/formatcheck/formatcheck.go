@@ -51,18 +51,26 @@ func New(now time.Time, source string) *Results {
 
 // Add records one document, created at created, and its results (one per
 // template that applies to it). A rule broken in several places counts
-// the document once.
+// the document once. A result with unchecked rules counts as checked and,
+// when a judged rule fails, as failing, but never as passing; a template
+// whose every result has unchecked rules gets no passing series at all, so
+// its compliance rate is unknown rather than 0.
 func (r *Results) Add(created time.Time, results []compliance.Result) {
 	for _, res := range results {
 		labels := []string{"source", r.source, "template", res.Template}
 		r.checked.Add(created, 1, labels...)
-		r.passing.Touch(labels...)
+		if len(res.Unchecked) == 0 {
+			r.passing.Touch(labels...)
+		}
 		if _, ok := r.failing[res.Template]; !ok {
 			r.failing[res.Template] = 0
 		}
 		if res.Passed() {
 			r.passing.Add(created, 1, labels...)
 			continue
+		}
+		if len(res.Findings) == 0 {
+			continue // not judged on every rule: neither passing nor failing
 		}
 		r.failing[res.Template]++
 		seen := map[string]bool{}

@@ -79,3 +79,41 @@ func TestNotesListTheNewestFindingsFirstAndSayHowManyMore(t *testing.T) {
 		t.Errorf("last note = %q", notes[MaxNotes])
 	}
 }
+
+func TestDocumentsWithUncheckedRulesAreCheckedAndMayFailButNeverPass(t *testing.T) {
+	r := New(now, "confluence")
+	day := 24 * time.Hour
+	unchecked := []string{"sections", "links"}
+	stale := compliance.Result{Template: "playbook-page", Unchecked: unchecked, Findings: []compliance.Finding{{Template: "playbook-page", Rule: "fresh", Title: "On-call handbook", Message: "old", Fix: "review it"}}}
+	r.Add(now.Add(-2*day), []compliance.Result{stale})
+	r.Add(now.Add(-3*day), []compliance.Result{{Template: "playbook-page", Unchecked: unchecked}}) // nothing judged fails: unknown
+	r.Add(now.Add(-4*day), []compliance.Result{{Template: "postmortem", Unchecked: []string{"sections"}}})
+	b := snapshot.NewBuilder()
+	r.Emit(b)
+	s, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP sre_format_documents_checked_in_window Documents created in the window that a format template applies to, by source and template; divide sre_format_documents_passing_in_window by it for the compliance rate.
+# TYPE sre_format_documents_checked_in_window gauge
+sre_format_documents_checked_in_window{source="confluence",template="playbook-page",window="30d"} 2
+sre_format_documents_checked_in_window{source="confluence",template="playbook-page",window="7d"} 2
+sre_format_documents_checked_in_window{source="confluence",template="playbook-page",window="90d"} 2
+sre_format_documents_checked_in_window{source="confluence",template="postmortem",window="30d"} 1
+sre_format_documents_checked_in_window{source="confluence",template="postmortem",window="7d"} 1
+sre_format_documents_checked_in_window{source="confluence",template="postmortem",window="90d"} 1
+# HELP sre_format_documents_failing Documents checked at the last refresh that break at least one rule of the template now; the landing page lists them with where to fix them.
+# TYPE sre_format_documents_failing gauge
+sre_format_documents_failing{source="confluence",template="playbook-page"} 1
+sre_format_documents_failing{source="confluence",template="postmortem"} 0
+# HELP sre_format_rule_failures_in_window Documents created in the window that break the rule, by source, template and rule; the rules that fail most.
+# TYPE sre_format_rule_failures_in_window gauge
+sre_format_rule_failures_in_window{rule="fresh",source="confluence",template="playbook-page",window="30d"} 1
+sre_format_rule_failures_in_window{rule="fresh",source="confluence",template="playbook-page",window="7d"} 1
+sre_format_rule_failures_in_window{rule="fresh",source="confluence",template="playbook-page",window="90d"} 1
+`
+	if err := testutil.GatherAndCompare(s, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+}
