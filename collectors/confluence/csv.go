@@ -209,10 +209,10 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // describe is a short form of errors for notes.
-func describe(errs []error, what string, max int) []string {
+func describe(errs []error, what string, limit int) []string {
 	var out []string
 	for i, err := range errs {
-		if i == max {
+		if i == limit {
 			out = append(out, fmt.Sprintf("%s: %d more invalid rows skipped (see the log)", what, len(errs)-i))
 			break
 		}

@@ -265,8 +265,9 @@ func (c *Collector) fetch(ctx context.Context, h sdk.FoundBoard, folder, fp stri
 	r.Version, r.Created = d.version, d.created
 	doc, err := dashboard.Parse(d.raw, dashboard.Meta{URL: c.dashboardURL(h.URL), Folder: folder})
 	if err != nil {
+		// Not a failed sync: the dashboard is counted unreadable and named.
 		r.Err = "not dashboard JSON: " + err.Error()
-		return r, nil
+		return r, nil //nolint:nilerr // the error is reported in r.Err
 	}
 	doc.Created, doc.Updated = d.created, d.updated
 	r.Doc = doc

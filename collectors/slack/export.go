@@ -396,7 +396,7 @@ func readJSON(fsys fs.FS, name string, v any, required bool) error {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syntax):
-			return fmt.Errorf("%s: line %d: %v", name, lineAt(data, syntax.Offset), err)
+			return fmt.Errorf("%s: line %d: %w", name, lineAt(data, syntax.Offset), err)
 		case errors.As(err, &typ):
 			return fmt.Errorf("%s: line %d: field %s: %s where a %s was expected", name, lineAt(data, typ.Offset), typ.Field, typ.Value, typ.Type)
 		}

@@ -123,8 +123,7 @@ func (c *Collector) listBots(ctx context.Context) (map[string]bool, error) {
 	bots := map[string]bool{}
 	pages := c.api.api.GetUsersPaginated(slackapi.GetUsersOptionLimit(c.cfg.PageSize))
 	for page := 1; ; page++ {
-		var err error
-		err = c.api.call(ctx, "users.list", func(ctx context.Context) (err error) {
+		err := c.api.call(ctx, "users.list", func(ctx context.Context) (err error) {
 			pages, err = pages.Next(ctx)
 			if pages.Done(err) {
 				return nil

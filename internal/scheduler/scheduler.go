@@ -131,7 +131,7 @@ func (s *Scheduler) SetStatic(snap *snapshot.Snapshot) {
 	s.mu.Lock()
 	s.static = snap
 	s.mu.Unlock()
-	s.publish()
+	_ = s.publish() // a failure is logged there and the previous body keeps being served
 }
 
 // Apply makes the running set equal to instances: new ones start, removed
@@ -181,7 +181,7 @@ func (s *Scheduler) Apply(ctx context.Context, instances []Instance) {
 	for _, r := range started {
 		r.start(ctx)
 	}
-	s.publish()
+	_ = s.publish() // a failure is logged there and the previous body keeps being served
 }
 
 // forget deletes the health series of a collector that is no longer
