@@ -365,3 +365,25 @@ func TestStringSettingsExpandEnvironmentReferences(t *testing.T) {
 		})
 	}
 }
+
+func TestAURLWithCredentialsIsRefusedWithoutEchoingThem(t *testing.T) {
+	yml := "collectors:\n  - kind: jira\n    name: ops\n    url: https://sre:pa55word@jira.example.com\n"
+	cfg, err := Parse("cfg.yml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var settings struct {
+		URL string `yaml:"url"`
+	}
+	c := cfg.Collectors[0]
+	err = cfg.Decoder().Decode(&c.Settings, c.Field(), &settings)
+	if err == nil {
+		t.Fatal("a URL with a password was accepted")
+	}
+	if strings.Contains(err.Error(), "pa55word") {
+		t.Errorf("the error echoes the password: %v", err)
+	}
+	if !strings.Contains(err.Error(), "cfg.yml:4: collectors[0].url: a URL must not carry credentials") {
+		t.Errorf("error = %v", err)
+	}
+}

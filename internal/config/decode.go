@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -146,6 +148,13 @@ func (d Decoder) decode(node *yaml.Node, field string, v reflect.Value, errs *[]
 	}
 }
 
+// hasCredentials reports whether s is an http(s) URL with a user or
+// password in it, a secret that would bypass the ${ENV}/_file rule.
+func hasCredentials(s string) bool {
+	u, err := url.Parse(strings.TrimSpace(s))
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.User != nil
+}
+
 // decodeScalar sets v from a scalar node. Whole-number settings take only
 // YAML integers: yaml.v3 would silently cut 9.5 to 9.
 func (d Decoder) decodeScalar(node *yaml.Node, v reflect.Value) error {
@@ -155,6 +164,9 @@ func (d Decoder) decodeScalar(node *yaml.Node, v reflect.Value) error {
 		s, err := ExpandEnv(node.Value)
 		if err != nil {
 			return err
+		}
+		if hasCredentials(s) {
+			return errors.New("a URL must not carry credentials (user:password@): URLs are shown in errors and on the landing page; put the secret in token or token_file")
 		}
 		v.SetString(s)
 		return nil
