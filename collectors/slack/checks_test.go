@@ -112,7 +112,7 @@ templates:
 `
 
 const (
-	noteTagB       = `sre-update-post/tag: first line "Deployed the new cache today, it went fine and everybody is happy about it" does not match ^\[(WIN|WEEKLY|NOTABLE)\]\s+\S (fix: start the post with [WIN], [WEEKLY] or [NOTABLE] followed by a one-line headline)`
+	noteTagB       = `sre-update-post/tag: the first line does not match ^\[(WIN|WEEKLY|NOTABLE)\]\s+\S (fix: start the post with [WIN], [WEEKLY] or [NOTABLE] followed by a one-line headline)`
 	noteLengthC    = `sre-update-post/length: has 3 words, want at least 12 (fix: write out what happened and why it matters; a short note is easy to miss)`
 	noteEvidenceC  = `sre-update-post/win-evidence: has 0 links, want at least 1 (fix: link the evidence of the win: the ticket, pull request or dashboard)`
 	permalinkB     = "https://acme.slack.com/archives/C0UPD00001/p1795003200000100"

@@ -263,6 +263,12 @@ func (r *rule) titlePattern(doc *Document) []Finding {
 		return []Finding{{Line: line, Message: fmt.Sprintf("has no %s", what), Fix: fmt.Sprintf("start with a %s matching %s", what, r.spec.Pattern)}}
 	}
 	if !r.pattern.MatchString(text) {
+		// A Slack post's words are people's messages: the finding points at
+		// the post (its permalink) and never quotes it, since findings are
+		// stored and shown on the landing page.
+		if doc.Kind == Slack {
+			return []Finding{{Line: line, Message: fmt.Sprintf("the %s does not match %s", what, r.spec.Pattern), Fix: fmt.Sprintf("rewrite the %s to match %s", what, r.spec.Pattern)}}
+		}
 		return []Finding{{Line: line, Message: fmt.Sprintf("%s %q does not match %s", what, clip(text, 80), r.spec.Pattern), Fix: fmt.Sprintf("rewrite the %s to match %s", what, r.spec.Pattern)}}
 	}
 	return nil

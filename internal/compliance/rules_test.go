@@ -195,7 +195,7 @@ func TestEveryRuleKindPassesAndFails(t *testing.T) {
 			name: "a first line without the tag is reported with the post's permalink",
 			rule: compliance.RuleSpec{Kind: compliance.TitlePattern, Target: "first_line", Pattern: `^\[(WIN|WEEKLY|NOTABLE)\]`},
 			doc:  slackPost,
-			want: []string{`https://example.slack.com/archives/C1/p1: t/r: first line "Deploys are faster" does not match ^\[(WIN|WEEKLY|NOTABLE)\] (fix: rewrite the first line to match ^\[(WIN|WEEKLY|NOTABLE)\])`},
+			want: []string{`https://example.slack.com/archives/C1/p1: t/r: the first line does not match ^\[(WIN|WEEKLY|NOTABLE)\] (fix: rewrite the first line to match ^\[(WIN|WEEKLY|NOTABLE)\])`},
 		},
 		{
 			name: "a document without a title says so",

@@ -150,6 +150,7 @@ func expand(paths []string, selected func(string) bool) ([]file, error) {
 			add(p, k)
 			continue
 		}
+		before := len(out)
 		err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -167,6 +168,11 @@ func expand(paths []string, selected func(string) bool) ([]file, error) {
 		})
 		if err != nil {
 			return nil, usage("%s", readError(p, err))
+		}
+		// A folder that selects nothing would pass CI without checking
+		// anything: say so instead.
+		if len(out) == before {
+			return nil, usage("%s: no file to check: a folder is searched for files a template's applies_to.files selects (such as dashboards/**/*.json or docs/postmortems/*.md); name the files, or pass --template to check every %s file", p, extensions())
 		}
 	}
 	return out, nil

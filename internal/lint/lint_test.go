@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,5 +169,17 @@ testdata/posts/win.txt:1: sre-update-post/win-evidence: has 0 links, want at lea
 				t.Errorf("output:\n%s\nwant:\n%s", out.String(), tt.want)
 			}
 		})
+	}
+}
+
+func TestAFolderThatSelectsNoFileIsAUsageErrorNotAGreenRun(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "plain.json"), []byte(`{"title": "x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run([]string{dir}, Options{Set: builtins(t), Now: now})
+	var ue *UsageError
+	if !errors.As(err, &ue) || !strings.HasPrefix(ue.Msg, dir+": no file to check: ") {
+		t.Errorf("err = %v, want a usage error saying the folder selects no file", err)
 	}
 }
