@@ -1,0 +1,192 @@
+// Package dashboards builds the bundle's Grafana dashboards with Grafana's
+// typed builders (grafana-foundation-sdk). Every query is built from the
+// metric catalog, follows the dashboard's datasource variable, and the same
+// Input always gives the same bytes.
+package dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
+	"github.com/sre-value/sre-value-exporter/internal/window"
+)
+
+// Input is what the dashboards take from the configuration.
+type Input struct {
+	// RunbooksURL is where the alert runbooks are published (for example
+	// the repository's docs/runbooks/ folder); every dashboard links to it.
+	// Empty leaves the link out.
+	RunbooksURL string
+	// Targets draw threshold lines and colours; a zero target draws none.
+	Targets Targets
+}
+
+// Targets are the goals the dashboards colour against.
+type Targets struct {
+	// MTTR and MTTA are the highest acceptable mean times.
+	MTTR, MTTA time.Duration
+	// The lowest acceptable ratios (0 to 1).
+	PostmortemCoverage float64
+	QuestionsAnswered  float64
+	TrainingCompletion float64
+	ChampionCoverage   float64
+	FormatCompliance   float64
+}
+
+// Tag is on every dashboard of the bundle; the dashboard links list the
+// dashboards that carry it.
+const Tag = "sre-value"
+
+// teamTag names the owning team the way the team-dashboard template wants.
+const teamTag = "team:sre"
+
+// Names of the template variables.
+const (
+	datasourceVariable = "datasource"
+	teamVariable       = "team"
+	windowVariable     = "window"
+	sourceVariable     = "source"
+	collectorVariable  = "collector"
+)
+
+// spec is one dashboard before it is built.
+type spec struct {
+	uid, title, description string
+	tags                    []string
+	variables               []string // beyond datasource, in display order
+	rows                    []row
+}
+
+// Generate returns every dashboard as file name -> indented JSON.
+func Generate(in Input) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, s := range specs(in) {
+		d, err := s.build(in)
+		if err != nil {
+			return nil, fmt.Errorf("dashboard %s: %w", s.uid, err)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false) // keeps PromQL's < > & readable
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(d); err != nil {
+			return nil, fmt.Errorf("dashboard %s: encoding: %w", s.uid, err)
+		}
+		out[s.uid+".json"] = buf.Bytes()
+	}
+	return out, nil
+}
+
+func specs(in Input) []spec {
+	return []spec{reliability(in), engagement(in), training(in), format(in), exporterHealth(in)}
+}
+
+func (s spec) build(in Input) (dashboard.Dashboard, error) {
+	b := dashboard.NewDashboardBuilder(s.title).
+		Uid(s.uid).
+		Description(s.description).
+		Tags(append([]string{Tag, teamTag}, s.tags...)).
+		Editable().
+		Timezone("utc").
+		Time("now-30d", "now").
+		Refresh("5m").
+		Tooltip(dashboard.DashboardCursorSyncCrosshair).
+		Link(dashboard.NewDashboardLinkBuilder("SRE dashboards").
+			Type(dashboard.DashboardLinkTypeDashboards).
+			Tags([]string{Tag}).
+			AsDropdown(true).IncludeVars(true).KeepTime(true))
+	if in.RunbooksURL != "" {
+		b.Link(dashboard.NewDashboardLinkBuilder("Runbooks").
+			Type(dashboard.DashboardLinkTypeLink).
+			Url(in.RunbooksURL).
+			Icon("doc").TargetBlank(true).Tooltip("What to check and do when an alert fires"))
+	}
+	b.WithVariable(dashboard.NewDatasourceVariableBuilder(datasourceVariable).
+		Label("Data source").Type("prometheus"))
+	for _, v := range s.variables {
+		b.WithVariable(variable(v))
+	}
+
+	var id, y uint32
+	for _, r := range s.rows {
+		id++
+		b.WithRow(dashboard.NewRowBuilder(r.title).Id(id).
+			GridPos(dashboard.GridPos{X: 0, Y: y, W: 24, H: 1}))
+		y++
+		var x, rowHeight uint32
+		for _, p := range r.panels {
+			if x+p.width > 24 {
+				x, y, rowHeight = 0, y+rowHeight, 0
+			}
+			id++
+			pb, err := p.build(id, dashboard.GridPos{X: x, Y: y, W: p.width, H: p.height})
+			if err != nil {
+				return dashboard.Dashboard{}, err
+			}
+			b.WithPanel(pb)
+			x += p.width
+			rowHeight = max(rowHeight, p.height)
+		}
+		y += rowHeight
+	}
+	return b.Build()
+}
+
+// variable returns the template variable named name.
+func variable(name string) cog.Builder[dashboard.VariableModel] {
+	switch name {
+	case teamVariable:
+		return labelValues(name, "Team", metrics.TeamInfo, "team")
+	case sourceVariable:
+		return labelValues(name, "Source", metrics.FormatDocumentsCheckedInWindow, "source")
+	case collectorVariable:
+		return labelValues(name, "Collector", metrics.CollectorUp, "collector")
+	case windowVariable:
+		var opts []dashboard.VariableOption
+		var labels string
+		for i, w := range window.All {
+			if i > 0 {
+				labels += ","
+			}
+			labels += w.Label
+			opts = append(opts, dashboard.VariableOption{
+				Selected: ptr(w.Label == "30d"),
+				Text:     dashboard.StringOrArrayOfString{String: ptr(w.Label)},
+				Value:    dashboard.StringOrArrayOfString{String: ptr(w.Label)},
+			})
+		}
+		return dashboard.NewCustomVariableBuilder(name).Label("Window").
+			Description("The look-back window of the exact last-N-days figures.").
+			Values(dashboard.StringOrMap{String: &labels}).
+			Options(opts).
+			Current(dashboard.VariableOption{
+				Text:  dashboard.StringOrArrayOfString{String: ptr("30d")},
+				Value: dashboard.StringOrArrayOfString{String: ptr("30d")},
+			})
+	}
+	panic("dashboards: unknown variable " + name)
+}
+
+// labelValues is a multi-select variable over the values of label on f,
+// "All" matching everything.
+func labelValues(name, label string, f *metrics.Family, labelName string) cog.Builder[dashboard.VariableModel] {
+	q := fmt.Sprintf("label_values(%s, %s)", f.Name, labelName)
+	return dashboard.NewQueryVariableBuilder(name).Label(label).
+		Query(dashboard.StringOrMap{String: &q}).
+		Definition(q).
+		Datasource(datasourceRef()).
+		Refresh(dashboard.VariableRefreshOnDashboardLoad).
+		Sort(dashboard.VariableSortAlphabeticalAsc).
+		Multi(true).IncludeAll(true).AllValue(".*").
+		Current(dashboard.VariableOption{
+			Text:  dashboard.StringOrArrayOfString{String: ptr("All")},
+			Value: dashboard.StringOrArrayOfString{String: ptr("$__all")},
+		})
+}
+

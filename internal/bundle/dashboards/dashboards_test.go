@@ -1,0 +1,337 @@
+package dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// testInput is the input of the golden files: every target set, so every
+// threshold shows up.
+var testInput = Input{
+	RunbooksURL: "https://github.com/sre-value/sre-value-exporter/tree/main/docs/runbooks",
+	Targets: Targets{
+		MTTR: 4 * time.Hour, MTTA: 15 * time.Minute,
+		PostmortemCoverage: 0.9, QuestionsAnswered: 0.95, TrainingCompletion: 0.8,
+		ChampionCoverage: 0.75, FormatCompliance: 0.9,
+	},
+}
+
+// Just enough of a dashboard's JSON to check it.
+type dashJSON struct {
+	UID           string   `json:"uid"`
+	Title         string   `json:"title"`
+	Tags          []string `json:"tags"`
+	SchemaVersion int      `json:"schemaVersion"`
+	Templating    struct {
+		List []struct {
+			Type  string `json:"type"`
+			Name  string `json:"name"`
+			Query any    `json:"query"`
+		} `json:"list"`
+	} `json:"templating"`
+	Links []struct {
+		Type string   `json:"type"`
+		Tags []string `json:"tags"`
+		URL  string   `json:"url"`
+	} `json:"links"`
+	Panels []panelJSON `json:"panels"`
+}
+
+type panelJSON struct {
+	ID          int    `json:"id"`
+	Type        string `json:"type"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	GridPos     struct{ X, Y, W, H int } `json:"gridPos"`
+	Datasource  *struct {
+		Type string `json:"type"`
+		UID  string `json:"uid"`
+	} `json:"datasource"`
+	Targets []struct {
+		Expr       string `json:"expr"`
+		Datasource struct {
+			Type string `json:"type"`
+			UID  string `json:"uid"`
+		} `json:"datasource"`
+	} `json:"targets"`
+	FieldConfig struct {
+		Defaults struct {
+			Unit string `json:"unit"`
+		} `json:"defaults"`
+	} `json:"fieldConfig"`
+}
+
+func generated(t *testing.T) map[string][]byte {
+	t.Helper()
+	out, err := Generate(testInput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func decoded(t *testing.T) map[string]dashJSON {
+	t.Helper()
+	out := map[string]dashJSON{}
+	for name, data := range generated(t) {
+		var d dashJSON
+		if err := json.Unmarshal(data, &d); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = d
+	}
+	return out
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestGenerateReturnsTheFiveDashboards(t *testing.T) {
+	want := []string{"sre-engagement.json", "sre-exporter-health.json", "sre-format.json", "sre-reliability.json", "sre-training.json"}
+	if got := sortedNames(generated(t)); !slices.Equal(got, want) {
+		t.Errorf("files = %v, want %v", got, want)
+	}
+}
+
+func TestTheSameInputGivesTheSameBytes(t *testing.T) {
+	a, b := generated(t), generated(t)
+	for name := range a {
+		if !bytes.Equal(a[name], b[name]) {
+			t.Errorf("%s differs between two runs", name)
+		}
+	}
+}
+
+func TestEveryDashboardHasItsIdentityAndVariables(t *testing.T) {
+	uids := map[string]bool{}
+	for name, d := range decoded(t) {
+		if d.UID == "" || d.UID+".json" != name {
+			t.Errorf("%s: uid %q does not match the file name", name, d.UID)
+		}
+		if uids[d.UID] {
+			t.Errorf("%s: uid %q used twice", name, d.UID)
+		}
+		uids[d.UID] = true
+		if d.Title == "" {
+			t.Errorf("%s: no title", name)
+		}
+		if !slices.Contains(d.Tags, Tag) {
+			t.Errorf("%s: tags %v lack %q, which the dashboard links list", name, d.Tags, Tag)
+		}
+		if d.SchemaVersion < 39 {
+			t.Errorf("%s: schemaVersion %d is not current", name, d.SchemaVersion)
+		}
+		hasDatasource := false
+		for _, v := range d.Templating.List {
+			if v.Name == datasourceVariable && v.Type == "datasource" && v.Query == "prometheus" {
+				hasDatasource = true
+			}
+		}
+		if !hasDatasource {
+			t.Errorf("%s: no prometheus datasource variable named %q", name, datasourceVariable)
+		}
+		var linksDashboards, linksRunbooks bool
+		for _, l := range d.Links {
+			linksDashboards = linksDashboards || (l.Type == "dashboards" && slices.Equal(l.Tags, []string{Tag}))
+			linksRunbooks = linksRunbooks || l.URL == testInput.RunbooksURL
+		}
+		if !linksDashboards || !linksRunbooks {
+			t.Errorf("%s: links to the other dashboards %v, to the runbooks %v", name, linksDashboards, linksRunbooks)
+		}
+	}
+}
+
+func TestPanelsHaveUniqueIDsAndDoNotOverlap(t *testing.T) {
+	for name, d := range decoded(t) {
+		ids := map[int]bool{}
+		occupied := map[[2]int]string{}
+		for _, p := range d.Panels {
+			if p.ID == 0 || ids[p.ID] {
+				t.Errorf("%s: panel %q has id %d, zero or used before", name, p.Title, p.ID)
+			}
+			ids[p.ID] = true
+			g := p.GridPos
+			if g.W <= 0 || g.H <= 0 || g.X < 0 || g.X+g.W > 24 {
+				t.Errorf("%s: panel %q at %+v is outside the 24 columns", name, p.Title, g)
+			}
+			for x := g.X; x < g.X+g.W; x++ {
+				for y := g.Y; y < g.Y+g.H; y++ {
+					if other, ok := occupied[[2]int{x, y}]; ok {
+						t.Errorf("%s: panel %q overlaps %q at column %d, row %d", name, p.Title, other, x, y)
+					}
+					occupied[[2]int{x, y}] = p.Title
+				}
+			}
+		}
+	}
+}
+
+func TestPanelsAreDescribedAndQueryTheDatasourceVariable(t *testing.T) {
+	want := "${" + datasourceVariable + "}"
+	for name, d := range decoded(t) {
+		for _, p := range d.Panels {
+			if p.Type == "row" {
+				continue
+			}
+			if strings.TrimSpace(p.Description) == "" {
+				t.Errorf("%s: panel %q has no description", name, p.Title)
+			}
+			if p.Type == "text" {
+				continue
+			}
+			if p.FieldConfig.Defaults.Unit == "" {
+				t.Errorf("%s: panel %q has no unit", name, p.Title)
+			}
+			if p.Datasource == nil || p.Datasource.UID != want {
+				t.Errorf("%s: panel %q datasource %+v, want %s", name, p.Title, p.Datasource, want)
+			}
+			if len(p.Targets) == 0 {
+				t.Errorf("%s: panel %q has no query", name, p.Title)
+			}
+			for _, q := range p.Targets {
+				if q.Datasource.UID != want || q.Datasource.Type != "prometheus" {
+					t.Errorf("%s: panel %q query %s uses datasource %+v, want %s", name, p.Title, q.Expr, q.Datasource, want)
+				}
+			}
+		}
+	}
+}
+
+// variableValues are what the variables stand for when a query is parsed
+// or run: every team, source and collector, the 30-day window.
+var variableValues = map[string]string{
+	"team": ".*", "source": ".*", "collector": ".*", "window": "30d",
+	"__rate_interval": "5m", "__interval": "1m", "__range": "30d",
+}
+
+var variableRef = regexp.MustCompile(`\$\{?(\w+)\}?`)
+
+// substitute replaces Grafana variables in expr the way Grafana would.
+func substitute(t testing.TB, expr string) string {
+	t.Helper()
+	return variableRef.ReplaceAllStringFunc(expr, func(ref string) string {
+		name := variableRef.FindStringSubmatch(ref)[1]
+		v, ok := variableValues[name]
+		if !ok {
+			t.Errorf("query %s: unknown variable %s", expr, ref)
+		}
+		return v
+	})
+}
+
+// queryRef is one panel query of a dashboard.
+type queryRef struct {
+	dashboard, panel, expr string
+}
+
+func allQueries(t *testing.T) []queryRef {
+	t.Helper()
+	var out []queryRef
+	ds := decoded(t)
+	for _, name := range sortedNames(ds) {
+		for _, p := range ds[name].Panels {
+			for _, q := range p.Targets {
+				out = append(out, queryRef{dashboard: strings.TrimSuffix(name, ".json"), panel: p.Title, expr: q.Expr})
+			}
+		}
+	}
+	return out
+}
+
+func TestEveryQueryParsesAndReadsOnlyCatalogMetrics(t *testing.T) {
+	p := parser.NewParser(parser.Options{})
+	for _, q := range allQueries(t) {
+		expr, err := p.ParseExpr(substitute(t, q.expr))
+		if err != nil {
+			t.Errorf("%s / %s: %s: %v", q.dashboard, q.panel, q.expr, err)
+			continue
+		}
+		parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
+			vs, ok := node.(*parser.VectorSelector)
+			if !ok {
+				return nil
+			}
+			if _, ok := metrics.Reserved(vs.Name); !ok {
+				t.Errorf("%s / %s: %s is not in the metric catalog", q.dashboard, q.panel, vs.Name)
+			}
+			return nil
+		})
+	}
+}
+
+func TestVariablesQueryCatalogMetrics(t *testing.T) {
+	labelValues := regexp.MustCompile(`^label_values\((\w+), (\w+)\)$`)
+	for name, d := range decoded(t) {
+		for _, v := range d.Templating.List {
+			if v.Type != "query" {
+				continue
+			}
+			m := labelValues.FindStringSubmatch(fmt.Sprint(v.Query))
+			if m == nil {
+				t.Errorf("%s: variable %s: query %v is not label_values(metric, label)", name, v.Name, v.Query)
+				continue
+			}
+			f, ok := metrics.Lookup(m[1])
+			if !ok || !slices.Contains(f.SeriesLabels(), m[2]) {
+				t.Errorf("%s: variable %s: %s has no label %s in the catalog", name, v.Name, m[1], m[2])
+			}
+		}
+	}
+}
+
+func TestDashboardsMatchTheGoldenFiles(t *testing.T) {
+	out := generated(t)
+	for _, name := range sortedNames(out) {
+		path := filepath.Join("testdata", name)
+		if *update {
+			if err := os.WriteFile(path, out[name], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update)", err)
+		}
+		if !bytes.Equal(out[name], want) {
+			t.Errorf("%s differs from %s; run go test ./internal/bundle/dashboards/ -update and review the diff", name, path)
+		}
+	}
+}
+
+func TestZeroTargetsDrawNoThresholdLines(t *testing.T) {
+	out, err := Generate(Input{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range out {
+		if bytes.Contains(data, []byte(`"value": 14400`)) || bytes.Contains(data, []byte(`"value": 0.9,`)) {
+			t.Errorf("%s: a target threshold is drawn without a target", name)
+		}
+		if bytes.Contains(data, []byte(`"Runbooks"`)) {
+			t.Errorf("%s: links runbooks without a runbooks URL", name)
+		}
+	}
+}
