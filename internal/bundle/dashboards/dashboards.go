@@ -189,4 +189,3 @@ func labelValues(name, label string, f *metrics.Family, labelName string) cog.Bu
 			Value: dashboard.StringOrArrayOfString{String: ptr("$__all")},
 		})
 }
-

@@ -54,10 +54,10 @@ type dashJSON struct {
 }
 
 type panelJSON struct {
-	ID          int    `json:"id"`
-	Type        string `json:"type"`
-	Title       string `json:"title"`
-	Description string `json:"description"`
+	ID          int                      `json:"id"`
+	Type        string                   `json:"type"`
+	Title       string                   `json:"title"`
+	Description string                   `json:"description"`
 	GridPos     struct{ X, Y, W, H int } `json:"gridPos"`
 	Datasource  *struct {
 		Type string `json:"type"`
