@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,8 @@ var demoNow = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 // no upstream API, so no request or rate-limit figures).
 func TestEveryPanelQueryRunsAgainstARealPrometheus(t *testing.T) {
 	bin := testbin.Prometheus(t)
-	addr := runDemo(t, bin)
+	addr, exposition := runDemo(t, bin)
+	t.Run("panels show the demo's figures", func(t *testing.T) { checkFigures(t, addr, exposition) })
 	p := parser.NewParser(parser.Options{})
 
 	var empty []string
@@ -115,9 +117,21 @@ func missingSeries(t *testing.T, p parser.Parser, addr, expr string) []string {
 
 // instantQuery returns how many series expr returns now.
 func instantQuery(addr, expr string) (int, error) {
+	res, err := promQuery(addr, expr)
+	return len(res), err
+}
+
+// sample is one series of an instant query's answer.
+type sample struct {
+	labels map[string]string
+	value  float64
+}
+
+// promQuery runs expr as an instant query.
+func promQuery(addr, expr string) ([]sample, error) {
 	resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(expr))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	var body struct {
@@ -129,17 +143,33 @@ func instantQuery(addr, expr string) (int, error) {
 		} `json:"data"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return 0, fmt.Errorf("decoding the answer: %w", err)
+		return nil, fmt.Errorf("decoding the answer: %w", err)
 	}
 	if body.Status != "success" {
-		return 0, fmt.Errorf("prometheus: %s", body.Error)
+		return nil, fmt.Errorf("prometheus: %s", body.Error)
 	}
-	return len(body.Data.Result), nil
+	var out []sample
+	for _, raw := range body.Data.Result {
+		var r struct {
+			Metric map[string]string `json:"metric"`
+			Value  [2]any            `json:"value"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return nil, fmt.Errorf("decoding a sample: %w", err)
+		}
+		str, _ := r.Value[1].(string)
+		v, err := strconv.ParseFloat(str, 64)
+		if err != nil {
+			return nil, fmt.Errorf("sample value %v: %w", r.Value[1], err)
+		}
+		out = append(out, sample{labels: r.Metric, value: v})
+	}
+	return out, nil
 }
 
 // runDemo serves the demo exporter, starts Prometheus scraping it every
 // second and returns Prometheus's address once it has a few scrapes.
-func runDemo(t *testing.T, bin string) string {
+func runDemo(t *testing.T, bin string) (addr, exposition string) {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "demo.db"))
@@ -201,7 +231,7 @@ func runDemo(t *testing.T, bin string) string {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if n, err := instantQuery(promAddr, `count_over_time(up{job="sre"}[1m]) >= 3`); err == nil && n == 1 {
-			return promAddr
+			return promAddr, string(exp.Scheduler.Rendered().Text)
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("prometheus never scraped the demo exporter three times")

@@ -1,0 +1,122 @@
+package dashboards
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	m "github.com/sre-value/sre-value-exporter/internal/metrics"
+)
+
+// checkFigures compares what some panels show on the demo with figures
+// computed without PromQL: by hand from the demo's golden /metrics, or by
+// summing the exposition's samples.
+func checkFigures(t *testing.T, addr, exposition string) {
+	sum := func(name string, labels ...string) float64 { return sumSamples(t, exposition, name, labels...) }
+	w30 := "window=30d"
+	checks := []struct {
+		dashboard, panel, series string // series: the legend value to pick, "" for a single series
+		want                     float64
+	}{
+		// By hand: 6 of the 8 catalog teams have an active champion
+		// (data and mobile have none).
+		{"sre-training", "Champion coverage", "", 6.0 / 8},
+		// By hand: 45 attendees over the 2 office-hours sessions of the
+		// 30 days before 2026-11-21.
+		{"sre-engagement", "Mean office-hours attendance ($window)", "", 45.0 / 2},
+		// By hand: 1 of the 18 incidents resolved in those 30 days has a
+		// postmortem.
+		{"sre-reliability", "Postmortem coverage ($window)", "", 1.0 / 18},
+		{"sre-reliability", "Opened in $window", "", sum(m.IncidentsOpenedInWindow.Name, w30)},
+		{"sre-reliability", "MTTR per window", "30d",
+			sum(m.IncidentTimeToResolveInWindow.Name+"_sum", w30) / sum(m.IncidentTimeToResolveInWindow.Name+"_count", w30)},
+		{"sre-reliability", "MTTA per window", "7d",
+			sum(m.IncidentTimeToAcknowledgeInWindow.Name+"_sum", "window=7d") / sum(m.IncidentTimeToAcknowledgeInWindow.Name+"_count", "window=7d")},
+		{"sre-training", "Completion rate", "", sum(m.TrainingCompletions.Name) / sum(m.TrainingEnrollments.Name)},
+		{"sre-engagement", "Open rate ($window)", "", sum(m.NewsletterOpensInWindow.Name, w30) / sum(m.NewsletterRecipientsInWindow.Name, w30)},
+		{"sre-engagement", "Page views ($window)", "", sum(m.ConfluencePageViewsInWindow.Name, w30)},
+		{"sre-format", "Pass rate ($window)", "", sum(m.FormatDocumentsPassingInWindow.Name, w30) / sum(m.FormatDocumentsCheckedInWindow.Name, w30)},
+		// Every collector that exports a series is up on the demo.
+		{"sre-exporter-health", "Collectors up", "", float64(len(collectorsIn(exposition)))},
+	}
+	for _, c := range checks {
+		expr := substitute(t, panelQuery(t, c.dashboard, c.panel))
+		if c.want == 0 {
+			t.Errorf("%s / %s: the demo should give a non-zero figure to compare", c.dashboard, c.panel)
+		}
+		res, err := promQuery(addr, expr)
+		if err != nil {
+			t.Errorf("%s / %s: %s: %v", c.dashboard, c.panel, expr, err)
+			continue
+		}
+		got, found := 0.0, false
+		for _, s := range res {
+			if c.series == "" && len(res) == 1 || c.series != "" && s.labels[m.WindowLabel] == c.series {
+				got, found = s.value, true
+			}
+		}
+		if !found || fmt.Sprintf("%.9g", got) != fmt.Sprintf("%.9g", c.want) {
+			t.Errorf("%s / %s = %v (found %v), want %v\n%s", c.dashboard, c.panel, got, found, c.want, expr)
+		}
+	}
+}
+
+// panelQuery returns the only query of the panel titled title.
+func panelQuery(t *testing.T, uid, title string) string {
+	for _, s := range specs(testInput) {
+		for _, r := range s.rows {
+			for _, p := range r.panels {
+				if s.uid == uid && p.title == title && len(p.queries) == 1 {
+					return p.queries[0].expr
+				}
+			}
+		}
+	}
+	t.Fatalf("no panel %s / %s with one query", uid, title)
+	return ""
+}
+
+// collectorsIn returns the distinct collector labels of the exposition.
+func collectorsIn(text string) map[string]bool {
+	out := map[string]bool{}
+	for _, match := range regexp.MustCompile(`collector="([^"]+)"`).FindAllStringSubmatch(text, -1) {
+		out[match[1]] = true
+	}
+	return out
+}
+
+var (
+	sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$`)
+	labelPair  = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"`)
+)
+
+// sumSamples adds the values of the samples of name in the exposition text
+// whose labels include every "label=value" given.
+func sumSamples(t *testing.T, text, name string, labels ...string) float64 {
+	var total float64
+	for _, line := range strings.Split(text, "\n") {
+		match := sampleLine.FindStringSubmatch(line)
+		if match == nil || match[1] != name {
+			continue
+		}
+		have := map[string]string{}
+		for _, p := range labelPair.FindAllStringSubmatch(match[2], -1) {
+			have[p[1]] = p[2]
+		}
+		ok := true
+		for _, l := range labels {
+			k, v, _ := strings.Cut(l, "=")
+			ok = ok && have[k] == v
+		}
+		if ok {
+			v, err := strconv.ParseFloat(match[3], 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			total += v
+		}
+	}
+	return total
+}
