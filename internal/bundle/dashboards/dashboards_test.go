@@ -335,3 +335,71 @@ func TestZeroTargetsDrawNoThresholdLines(t *testing.T) {
 		}
 	}
 }
+
+func TestQueriesUseOnlyTheirDashboardsVariables(t *testing.T) {
+	for name, d := range decoded(t) {
+		defined := map[string]bool{}
+		for _, v := range d.Templating.List {
+			defined[v.Name] = true
+		}
+		for _, p := range d.Panels {
+			for _, q := range p.Targets {
+				for _, ref := range variableRef.FindAllStringSubmatch(q.Expr, -1) {
+					if !strings.HasPrefix(ref[1], "__") && !defined[ref[1]] {
+						t.Errorf("%s / %s: %s uses $%s, which the dashboard does not define", name, p.Title, q.Expr, ref[1])
+					}
+				}
+			}
+		}
+	}
+}
+
+// A family with a team label must follow the team variable, and a windowed
+// family must pick the window or group by it: summing its windows would
+// count every event up to three times.
+func TestQueriesFollowTheTeamAndWindowSelection(t *testing.T) {
+	p := parser.NewParser(parser.Options{})
+	for _, q := range allQueries(t) {
+		expr, err := p.ParseExpr(variableRef.ReplaceAllStringFunc(q.expr, func(ref string) string {
+			if name := variableRef.FindStringSubmatch(ref)[1]; strings.HasPrefix(name, "__") {
+				return variableValues[name]
+			}
+			return ref // inside a label matcher's string
+		}))
+		if err != nil {
+			t.Errorf("%s / %s: %v", q.dashboard, q.panel, err)
+			continue
+		}
+		parser.Inspect(expr, func(node parser.Node, path []parser.Node) error {
+			vs, ok := node.(*parser.VectorSelector)
+			if !ok {
+				return nil
+			}
+			f, _ := metrics.Reserved(vs.Name)
+			if f == nil {
+				return nil // reported by the catalog test
+			}
+			matchers := map[string]string{}
+			for _, m := range vs.LabelMatchers {
+				matchers[m.Name] = m.Value
+			}
+			if f.HasLabel("team") && matchers["team"] != "$team" {
+				t.Errorf("%s / %s: %s ignores the team variable", q.dashboard, q.panel, vs)
+			}
+			if f.HasLabel(metrics.WindowLabel) && matchers[metrics.WindowLabel] != "$window" && !groupedBy(path, metrics.WindowLabel) {
+				t.Errorf("%s / %s: %s neither selects $window nor groups by window", q.dashboard, q.panel, vs)
+			}
+			return nil
+		})
+	}
+}
+
+// groupedBy reports whether an aggregation on the path keeps label.
+func groupedBy(path []parser.Node, label string) bool {
+	for _, n := range path {
+		if agg, ok := n.(*parser.AggregateExpr); ok && !agg.Without && slices.Contains(agg.Grouping, label) {
+			return true
+		}
+	}
+	return false
+}
