@@ -34,6 +34,9 @@ type Targets struct {
 	// The lowest acceptable ratios (0 to 1).
 	PostmortemCoverage float64
 	QuestionsAnswered  float64
+	// AnsweredWithin4h is the share of help questions whose first SRE
+	// reply should come within 4 hours.
+	AnsweredWithin4h   float64
 	TrainingCompletion float64
 	ChampionCoverage   float64
 	FormatCompliance   float64

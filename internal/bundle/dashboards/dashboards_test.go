@@ -28,7 +28,7 @@ var testInput = Input{
 	Targets: Targets{
 		MTTR: 4 * time.Hour, MTTA: 15 * time.Minute,
 		PostmortemCoverage: 0.9, QuestionsAnswered: 0.95, TrainingCompletion: 0.8,
-		ChampionCoverage: 0.75, FormatCompliance: 0.9,
+		ChampionCoverage: 0.75, FormatCompliance: 0.9, AnsweredWithin4h: 0.95,
 	},
 }
 

@@ -2,9 +2,14 @@ package dashboards
 
 import (
 	"fmt"
+	"time"
 
 	m "github.com/sre-value/sre-value-exporter/internal/metrics"
 )
+
+// answeredWithin is how fast a help question should get its first SRE
+// reply; it is a bucket bound of the reply-time histogram.
+const answeredWithin = 4 * time.Hour
 
 func engagement(in Input) spec {
 	w := windowMatch
@@ -38,17 +43,21 @@ func engagement(in Input) spec {
 					queries:     []query{{expr: sumBy("team", sel(m.SlackTeamPostsInWindow, w)), legend: "{{team}}"}}},
 			}},
 			{title: "Questions", panels: []panel{
-				{kind: statPanel, title: "Questions asked ($window)", unit: unitCount, width: 6, height: 5,
+				{kind: statPanel, title: "Questions asked ($window)", unit: unitCount, width: 4, height: 5,
 					description: "Questions asked in the help channels in the window by people outside the SRE user groups.",
 					queries:     []query{{expr: sumBy("", sel(m.SlackQuestionsInWindow, w))}}},
-				withAtLeast(panel{kind: statPanel, title: "Answered by an SRE ($window)", unit: unitRatio, width: 6, height: 5, min: &zero, max: &one,
+				withAtLeast(panel{kind: statPanel, title: "Answered by an SRE ($window)", unit: unitRatio, width: 5, height: 5, min: &zero, max: &one,
 					description: "Share of the questions asked in the window that got a thread reply from an SRE.",
 					queries:     []query{{expr: ratio("", sel(m.SlackQuestionsAnsweredInWindow, w), sel(m.SlackQuestionsInWindow, w))}}},
 					in.Targets.QuestionsAnswered),
-				{kind: statPanel, title: "Median time to first SRE reply ($window)", unit: unitSeconds, width: 6, height: 5,
+				withAtLeast(panel{kind: statPanel, title: "Answered within 4 hours ($window)", unit: unitRatio, width: 5, height: 5, min: &zero, max: &one,
+					description: "Share of the questions asked in the window whose first SRE reply came within 4 hours (unanswered questions count as late).",
+					queries:     []query{{expr: ratio("", bucket(m.SlackQuestionFirstSREReply, w, le(m.SlackQuestionFirstSREReply, answeredWithin)), sel(m.SlackQuestionsInWindow, w))}}},
+					in.Targets.AnsweredWithin4h),
+				{kind: statPanel, title: "Median time to first SRE reply ($window)", unit: unitSeconds, width: 5, height: 5,
 					description: "Half of the answered questions asked in the window got their first SRE reply within this time.",
 					queries:     []query{{expr: quantile(0.5, m.SlackQuestionFirstSREReply, "", w)}}},
-				{kind: statPanel, title: "Unanswered questions", unit: unitCount, width: 6, height: 5,
+				{kind: statPanel, title: "Unanswered questions", unit: unitCount, width: 5, height: 5,
 					description: "Questions of the last 90 days still without an SRE reply after the collector's unanswered_after.",
 					queries:     []query{{expr: sumBy("", sel(m.SlackQuestionsUnanswered))}},
 					thresholds:  []step{{value: 1, color: "orange"}}},

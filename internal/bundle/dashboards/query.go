@@ -2,7 +2,10 @@ package dashboards
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 )
@@ -45,6 +48,10 @@ func series(f *metrics.Family, suffix string, matchers ...string) string {
 	for _, m := range matchers {
 		label, _, _ := strings.Cut(m, "=")
 		label = strings.TrimRight(label, "!~")
+		if suffix == "_bucket" && label == "le" {
+			ms = append(ms, m)
+			continue
+		}
 		if !f.HasLabel(label) && (f.Exporter || label != metrics.CollectorLabel) {
 			panic(fmt.Sprintf("dashboards: %s has no label %s", f.Name, label))
 		}
@@ -81,4 +88,19 @@ func quantile(q float64, f *metrics.Family, by string, matchers ...string) strin
 		le = by + ", le"
 	}
 	return fmt.Sprintf("histogram_quantile(%g, sum by (%s) (%s))", q, le, bucket(f, matchers...))
+}
+
+// le matches the bucket of histogram f whose upper bound is d. Prometheus 3
+// writes an integer bound scraped as le="14400" as "14400.0", so both
+// spellings match.
+func le(f *metrics.Family, d time.Duration) string {
+	bound := d.Seconds()
+	if !slices.Contains(f.Buckets, bound) {
+		panic(fmt.Sprintf("dashboards: %s has no bucket at %s", f.Name, d))
+	}
+	s := strconv.FormatFloat(bound, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		return fmt.Sprintf(`le=~"%s(\\.0)?"`, s)
+	}
+	return fmt.Sprintf(`le="%s"`, s)
 }
