@@ -68,6 +68,9 @@ type spec struct {
 
 // Generate returns every dashboard as file name -> indented JSON.
 func Generate(in Input) (map[string][]byte, error) {
+	if err := in.check(); err != nil {
+		return nil, fmt.Errorf("dashboards: %w", err)
+	}
 	out := map[string][]byte{}
 	for _, s := range specs(in) {
 		d, err := s.build(in)
@@ -84,6 +87,34 @@ func Generate(in Input) (map[string][]byte, error) {
 		out[s.uid+".json"] = buf.Bytes()
 	}
 	return out, nil
+}
+
+// check reports the first target that cannot be drawn.
+func (in Input) check() error {
+	for _, d := range []struct {
+		name  string
+		value time.Duration
+	}{{"MTTR", in.Targets.MTTR}, {"MTTA", in.Targets.MTTA}} {
+		if d.value < 0 {
+			return fmt.Errorf("target %s: %s is negative", d.name, d.value)
+		}
+	}
+	for _, r := range []struct {
+		name  string
+		value float64
+	}{
+		{"PostmortemCoverage", in.Targets.PostmortemCoverage},
+		{"QuestionsAnswered", in.Targets.QuestionsAnswered},
+		{"AnsweredWithin4h", in.Targets.AnsweredWithin4h},
+		{"TrainingCompletion", in.Targets.TrainingCompletion},
+		{"ChampionCoverage", in.Targets.ChampionCoverage},
+		{"FormatCompliance", in.Targets.FormatCompliance},
+	} {
+		if !(r.value >= 0 && r.value <= 1) { // also refuses NaN
+			return fmt.Errorf("target %s: %v is not a ratio between 0 and 1", r.name, r.value)
+		}
+	}
+	return nil
 }
 
 func specs(in Input) []spec {

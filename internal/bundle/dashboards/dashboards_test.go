@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -402,4 +403,33 @@ func groupedBy(path []parser.Node, label string) bool {
 		}
 	}
 	return false
+}
+
+func TestTargetsThatCannotBeDrawnAreRefused(t *testing.T) {
+	tests := []struct {
+		name    string
+		targets Targets
+		want    string
+	}{
+		{"a negative MTTR is refused", Targets{MTTR: -time.Minute}, "dashboards: target MTTR: -1m0s is negative"},
+		{"a completion rate above 1 is refused", Targets{TrainingCompletion: 80}, "dashboards: target TrainingCompletion: 80 is not a ratio between 0 and 1"},
+		{"a NaN coverage is refused", Targets{ChampionCoverage: math.NaN()}, "dashboards: target ChampionCoverage: NaN is not a ratio between 0 and 1"},
+		{"a negative compliance target is refused", Targets{FormatCompliance: -0.1}, "dashboards: target FormatCompliance: -0.1 is not a ratio between 0 and 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Generate(Input{Targets: tt.targets})
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func BenchmarkGenerate(b *testing.B) {
+	for b.Loop() {
+		if _, err := Generate(testInput); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
