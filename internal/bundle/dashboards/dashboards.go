@@ -118,7 +118,7 @@ func (in Input) check() error {
 }
 
 func specs(in Input) []spec {
-	return []spec{reliability(in), engagement(in), training(in), format(in), exporterHealth(in)}
+	return []spec{reliability(in), engagement(in), training(in), format(in), teamView(in), exporterHealth(in)}
 }
 
 func (s spec) build(in Input) (dashboard.Dashboard, error) {
@@ -177,6 +177,15 @@ func variable(name string) cog.Builder[dashboard.VariableModel] {
 	switch name {
 	case teamVariable:
 		return labelValues(name, "Team", metrics.TeamInfo, "team")
+	case oneTeam:
+		q := fmt.Sprintf("label_values(%s, %s)", metrics.TeamInfo.Name, "team")
+		return dashboard.NewQueryVariableBuilder(teamVariable).Label("Team").
+			Description("The team the dashboard shows.").
+			Query(dashboard.StringOrMap{String: &q}).
+			Definition(q).
+			Datasource(datasourceRef()).
+			Refresh(dashboard.VariableRefreshOnDashboardLoad).
+			Sort(dashboard.VariableSortAlphabeticalAsc)
 	case sourceVariable:
 		return labelValues(name, "Source", metrics.FormatDocumentsCheckedInWindow, "source")
 	case collectorVariable:

@@ -109,8 +109,8 @@ func sortedNames[V any](m map[string]V) []string {
 	return names
 }
 
-func TestGenerateReturnsTheFiveDashboards(t *testing.T) {
-	want := []string{"sre-engagement.json", "sre-exporter-health.json", "sre-format.json", "sre-reliability.json", "sre-training.json"}
+func TestGenerateReturnsTheSixDashboards(t *testing.T) {
+	want := []string{"sre-engagement.json", "sre-exporter-health.json", "sre-format.json", "sre-reliability.json", "sre-team.json", "sre-training.json"}
 	if got := sortedNames(generated(t)); !slices.Equal(got, want) {
 		t.Errorf("files = %v, want %v", got, want)
 	}
