@@ -65,7 +65,11 @@ func panelTables(t *testing.T) string {
 				if p.history != "" {
 					answer += " Needs history: " + p.history + "."
 				}
-				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.title, p.title, answer, "`"+strings.Join(families(t, p), "`, `")+"`")
+				metricsCell := "(text)"
+				if fs := families(t, p); len(fs) > 0 {
+					metricsCell = "`" + strings.Join(fs, "`, `") + "`"
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.title, p.title, answer, metricsCell)
 			}
 		}
 	}

@@ -60,6 +60,14 @@ func exporterHealth(in Input) spec {
 					description: "Time until each upstream's rate-limit period ends.",
 					queries:     []query{{expr: fmt.Sprintf("%s - time()", sel(m.CollectorRateLimitReset, c))}}},
 			}},
+			{title: "What to do", panels: []panel{
+				{kind: textPanel, title: "When a collector fails or goes stale", width: 24, height: 5,
+					description: "Where to look first when this dashboard shows a problem.",
+					content: "A failing collector keeps serving its last good data, so the other dashboards go stale rather than empty.\n\n" +
+						"1. Open the exporter's landing page (`/`): it shows every collector's status and last error, with secrets redacted.\n" +
+						"2. *Refresh errors by reason* says what kind of failure it is: `auth` (a token expired), `rate_limited` (raise the refresh interval), `timeout` or `network` (the upstream is slow or unreachable), `invalid_data` (a row or page the landing page names).\n" +
+						"3. After fixing the configuration, reload it (`SIGHUP`, or `POST /-/reload` with `--web.enable-lifecycle`); *Configuration reload* turns red if the new file is refused."},
+			}},
 		},
 	}
 }
