@@ -121,20 +121,25 @@ func specs(in Input) []spec {
 	return []spec{reliability(in), engagement(in), training(in), format(in), teamView(in), exporterHealth(in)}
 }
 
-func (s spec) build(in Input) (dashboard.Dashboard, error) {
-	b := dashboard.NewDashboardBuilder(s.title).
-		Uid(s.uid).
-		Description(s.description).
-		Tags(append([]string{Tag, teamTag}, s.tags...)).
-		Editable().
-		Timezone("utc").
-		Time("now-30d", "now").
-		Refresh("5m").
-		Tooltip(dashboard.DashboardCursorSyncCrosshair).
-		Link(dashboard.NewDashboardLinkBuilder("SRE dashboards").
-			Type(dashboard.DashboardLinkTypeDashboards).
-			Tags([]string{Tag}).
-			AsDropdown(true).IncludeVars(true).KeepTime(true))
+// build uses the v1 dashboard model, which the SDK marks deprecated in
+// favour of dashboardv2: v1 (panels, gridPos, schemaVersion) is what file
+// provisioning, the dashboards API that push uses and the team-dashboard
+// format check read.
+func (s spec) build(in Input) (dashboard.Dashboard, error) { //nolint:staticcheck // v1 on purpose, see above
+	b := dashboard.NewDashboardBuilder(s.title). //nolint:staticcheck // v1 on purpose
+
+							Uid(s.uid).
+							Description(s.description).
+							Tags(append([]string{Tag, teamTag}, s.tags...)).
+							Editable().
+							Timezone("utc").
+							Time("now-30d", "now").
+							Refresh("5m").
+							Tooltip(dashboard.DashboardCursorSyncCrosshair).
+							Link(dashboard.NewDashboardLinkBuilder("SRE dashboards").
+								Type(dashboard.DashboardLinkTypeDashboards).
+								Tags([]string{Tag}).
+								AsDropdown(true).IncludeVars(true).KeepTime(true))
 	if in.RunbooksURL != "" {
 		b.Link(dashboard.NewDashboardLinkBuilder("Runbooks").
 			Type(dashboard.DashboardLinkTypeLink).
@@ -161,7 +166,7 @@ func (s spec) build(in Input) (dashboard.Dashboard, error) {
 			id++
 			pb, err := p.build(id, dashboard.GridPos{X: x, Y: y, W: p.width, H: p.height})
 			if err != nil {
-				return dashboard.Dashboard{}, err
+				return dashboard.Dashboard{}, err //nolint:staticcheck // v1 on purpose
 			}
 			b.WithPanel(pb)
 			x += p.width

@@ -60,7 +60,7 @@ func engagement(in Input) spec {
 				{kind: statPanel, title: "Unanswered questions", unit: unitCount, width: 5, height: 5,
 					description: "Questions of the last 90 days still without an SRE reply after the collector's unanswered_after.",
 					queries:     []query{{expr: sumBy("", sel(m.SlackQuestionsUnanswered))}},
-					thresholds:  []step{{value: 1, color: "orange"}}},
+					thresholds:  []step{{value: 1, colour: "orange"}}},
 				{kind: tablePanel, title: "Questions by channel ($window)", unit: unitCount, width: 24, height: 7,
 					description: "Per help channel: questions asked and answered in the window.",
 					queries: []query{

@@ -25,7 +25,7 @@ func format(in Input) spec {
 				{kind: statPanel, title: "Failing now", unit: unitCount, width: 8, height: 5,
 					description: "Documents checked at the last refresh that break a rule now; the exporter's landing page lists them with where to fix them.",
 					queries:     []query{{expr: sumBy("", sel(m.FormatDocumentsFailing, s))}},
-					thresholds:  []step{{value: 1, color: "orange"}}},
+					thresholds:  []step{{value: 1, colour: "orange"}}},
 				withAtLeast(panel{kind: barGaugePanel, title: "Pass rate per source ($window)", unit: unitRatio, width: 12, height: 8, min: &zero, max: &one,
 					description: "Pass rate per source (incident trackers, Slack, wiki, Grafana).",
 					queries:     []query{{expr: ratio("source", sel(m.FormatDocumentsPassingInWindow, s, w), sel(m.FormatDocumentsCheckedInWindow, s, w)), legend: "{{source}}"}}},

@@ -51,7 +51,7 @@ type panel struct {
 	height      uint32
 	queries     []query
 	// thresholds are the steps above the base colour: a value at or above
-	// step.value takes step.color.
+	// step.value takes step.colour.
 	thresholds []step
 	// base is the colour below the first threshold (green when empty).
 	base    string
@@ -64,8 +64,8 @@ type panel struct {
 }
 
 type step struct {
-	value float64
-	color string
+	value  float64
+	colour string
 }
 
 // row groups the panels under a row panel titled title.
@@ -110,9 +110,9 @@ func (p panel) thresholdsConfig() *dashboard.ThresholdsConfigBuilder {
 	if base == "" {
 		base = "green"
 	}
-	steps := []dashboard.Threshold{{Value: nil, Color: base}}
+	steps := []dashboard.Threshold{{Value: nil, Color: base}} //nolint:misspell // the SDK's field
 	for _, s := range p.thresholds {
-		steps = append(steps, dashboard.Threshold{Value: ptr(s.value), Color: s.color})
+		steps = append(steps, dashboard.Threshold{Value: ptr(s.value), Color: s.colour}) //nolint:misspell // the SDK's field
 	}
 	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(steps)
 }
@@ -162,7 +162,8 @@ func (p panel) build(id uint32, pos dashboard.GridPos) (cog.Builder[dashboard.Pa
 	case tablePanel:
 		b := table.NewPanelBuilder().Id(id).Title(p.title).Description(p.description).GridPos(pos).
 			Datasource(datasourceRef()).Targets(p.targets()).Unit(p.unit).Thresholds(p.thresholdsConfig()).
-			WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
+			// Grafana's transformation id; it hides the Time column.
+			WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{ //nolint:misspell // Grafana's id
 				"excludeByName": map[string]any{"Time": true},
 			}})
 		return b, nil

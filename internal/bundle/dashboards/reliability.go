@@ -14,7 +14,7 @@ func atMost(target float64) []step {
 	if target <= 0 {
 		return nil
 	}
-	return []step{{value: target, color: "red"}}
+	return []step{{value: target, colour: "red"}}
 }
 
 // atLeast colours a value red below target (higher is better).
@@ -23,7 +23,7 @@ func atLeast(p *panel, target float64) {
 		return
 	}
 	p.base = "red"
-	p.thresholds = []step{{value: target, color: "green"}}
+	p.thresholds = []step{{value: target, colour: "green"}}
 }
 
 func withAtLeast(p panel, target float64) panel {
@@ -45,7 +45,7 @@ func reliability(in Input) spec {
 				{kind: statPanel, title: "Open incidents", unit: unitCount, width: 6, height: 4,
 					description: "Incidents open now across every incident source. Anything above zero is being worked on.",
 					queries:     []query{{expr: sumBy("", sel(m.IncidentsOpen))}},
-					thresholds:  []step{{value: 1, color: "orange"}}},
+					thresholds:  []step{{value: 1, colour: "orange"}}},
 				{kind: statPanel, title: "Opened in $window", unit: unitCount, width: 6, height: 4,
 					description: "Incidents opened in the selected window, exact from the store (not extrapolated).",
 					queries:     []query{{expr: sumBy("", sel(m.IncidentsOpenedInWindow, w))}}},
@@ -110,11 +110,11 @@ func reliability(in Input) spec {
 				{kind: statPanel, title: "Action items overdue", unit: unitCount, width: 6, height: 5,
 					description: "Open postmortem action items past their due date: lessons not yet applied.",
 					queries:     []query{{expr: sumBy("", sel(m.PostmortemActionItemsOverdue))}},
-					thresholds:  []step{{value: 1, color: "red"}}},
+					thresholds:  []step{{value: 1, colour: "red"}}},
 				{kind: barGaugePanel, title: "Overdue action items by team", unit: unitCount, width: 6, height: 5,
 					description: "Overdue postmortem action items by owning team.",
 					queries:     []query{{expr: sumBy("team", sel(m.PostmortemActionItemsOverdue)), legend: "{{team}}"}},
-					thresholds:  []step{{value: 1, color: "red"}}},
+					thresholds:  []step{{value: 1, colour: "red"}}},
 				withAtLeast(panel{kind: barGaugePanel, title: "Postmortem coverage by team ($window)", unit: unitRatio, width: 24, height: 8, min: &zero, max: &one,
 					description: "Share of each team's resolved incidents in the window that have a postmortem.",
 					queries:     []query{{expr: ratio("team", sel(m.IncidentsResolvedWithPostmortemInWindow, w), sel(m.IncidentsResolvedInWindow, w)), legend: "{{team}}"}}},

@@ -19,7 +19,7 @@ func teamView(in Input) spec {
 				{kind: statPanel, title: "Open incidents", unit: unitCount, width: 5, height: 5,
 					description: "Incidents of the team open now.",
 					queries:     []query{{expr: sumBy("", sel(m.IncidentsOpen))}},
-					thresholds:  []step{{value: 1, color: "orange"}}},
+					thresholds:  []step{{value: 1, colour: "orange"}}},
 				{kind: statPanel, title: "Incidents opened ($window)", unit: unitCount, width: 5, height: 5,
 					description: "Incidents of the team opened in the window.",
 					queries:     []query{{expr: sumBy("", sel(m.IncidentsOpenedInWindow, w))}}},
@@ -34,7 +34,7 @@ func teamView(in Input) spec {
 				{kind: statPanel, title: "Overdue action items", unit: unitCount, width: 4, height: 5,
 					description: "The team's open postmortem action items past their due date.",
 					queries:     []query{{expr: sumBy("", sel(m.PostmortemActionItemsOverdue))}},
-					thresholds:  []step{{value: 1, color: "red"}}},
+					thresholds:  []step{{value: 1, colour: "red"}}},
 			}},
 			{title: "Learning", panels: []panel{
 				withAtLeast(panel{kind: statPanel, title: "Training completion", unit: unitRatio, width: 5, height: 5, min: &zero, max: &one,
@@ -53,7 +53,7 @@ func teamView(in Input) spec {
 				{kind: statPanel, title: "Active champions", unit: unitCount, width: 4, height: 5,
 					description: "Reliability champions active now in the team; red when it has none.",
 					queries:     []query{{expr: sumBy("", sel(m.ChampionsActive))}},
-					base:        "red", thresholds: []step{{value: 1, color: "green"}}},
+					base:        "red", thresholds: []step{{value: 1, colour: "green"}}},
 			}},
 			{title: "Engagement", panels: []panel{
 				{kind: statPanel, title: "Events for the team ($window)", unit: unitCount, width: 5, height: 5,

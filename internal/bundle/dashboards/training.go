@@ -58,7 +58,7 @@ func training(in Input) spec {
 				{kind: barGaugePanel, title: "Active champions per team", unit: unitCount, width: 18, height: 8,
 					description: "Reliability champions active now per team; red is a team without one.",
 					queries:     []query{{expr: perTeam, legend: "{{team}}"}},
-					base:        "red", thresholds: []step{{value: 1, color: "green"}}},
+					base:        "red", thresholds: []step{{value: 1, colour: "green"}}},
 			}},
 		},
 	}
