@@ -28,8 +28,8 @@ var testInput = Input{
 	RunbooksURL: "https://github.com/sre-value/sre-value-exporter/tree/main/docs/runbooks",
 	Targets: Targets{
 		MTTR: 4 * time.Hour, MTTA: 15 * time.Minute,
-		PostmortemCoverage: 0.9, QuestionsAnswered: 0.95, TrainingCompletion: 0.8,
-		ChampionCoverage: 0.75, FormatCompliance: 0.9, AnsweredWithin4h: 0.95,
+		PostmortemCoverage: 0.9, QuestionsAnswered: 0.97, TrainingCompletion: 0.8,
+		ChampionCoverage: 0.75, FormatCompliance: 0.85, AnsweredWithin4h: 0.95,
 	},
 }
 
@@ -430,6 +430,48 @@ func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
 		if _, err := Generate(testInput); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Every target of the input shows up as a threshold step somewhere, so a
+// target added to Targets cannot be left unwired.
+func TestEveryTargetIsDrawn(t *testing.T) {
+	var steps []float64
+	for _, data := range generated(t) {
+		var d struct {
+			Panels []struct {
+				FieldConfig struct {
+					Defaults struct {
+						Thresholds struct {
+							Steps []struct {
+								Value *float64 `json:"value"`
+							} `json:"steps"`
+						} `json:"thresholds"`
+					} `json:"defaults"`
+				} `json:"fieldConfig"`
+			} `json:"panels"`
+		}
+		if err := json.Unmarshal(data, &d); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range d.Panels {
+			for _, s := range p.FieldConfig.Defaults.Thresholds.Steps {
+				if s.Value != nil {
+					steps = append(steps, *s.Value)
+				}
+			}
+		}
+	}
+	tg := testInput.Targets
+	for name, v := range map[string]float64{
+		"MTTR": tg.MTTR.Seconds(), "MTTA": tg.MTTA.Seconds(),
+		"PostmortemCoverage": tg.PostmortemCoverage, "QuestionsAnswered": tg.QuestionsAnswered,
+		"AnsweredWithin4h": tg.AnsweredWithin4h, "TrainingCompletion": tg.TrainingCompletion,
+		"ChampionCoverage": tg.ChampionCoverage, "FormatCompliance": tg.FormatCompliance,
+	} {
+		if !slices.Contains(steps, v) {
+			t.Errorf("target %s (%v) is not drawn on any panel", name, v)
 		}
 	}
 }
