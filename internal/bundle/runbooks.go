@@ -1,0 +1,65 @@
+package bundle
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/prometheus/common/model"
+)
+
+// runbook is the alert's page: what it means, what to check, what to do
+// and the query, so the page answers "is it real?" without the rule file.
+func runbook(a Alert, configFile string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "<!-- %s -->\n", strings.TrimPrefix(strings.TrimSpace(header(configFile)), "# "))
+	fmt.Fprintf(&b, "# %s\n\n", a.Name)
+	fmt.Fprintf(&b, "Severity: **%s**. Dashboard: `/d/%s`. Fires after %s.\n\n", a.Severity, a.Dashboard, forText(a))
+	fmt.Fprintf(&b, "## What it means\n\n%s\n\n", a.Meaning)
+	b.WriteString("## What to check\n\n")
+	for _, c := range a.Check {
+		fmt.Fprintf(&b, "- %s\n", c)
+	}
+	b.WriteString("\n## What to do\n\n")
+	for _, c := range a.Act {
+		fmt.Fprintf(&b, "- %s\n", c)
+	}
+	fmt.Fprintf(&b, "\n## Query\n\n```promql\n%s\n```\n\n", a.Expr)
+	fmt.Fprintf(&b, "The recording rules it reads are described in [rules.md](../rules.md); the thresholds come from the `alerting:` section of the configuration ([config.md](../config.md#alerting)).\n")
+	return b.Bytes()
+}
+
+func forText(a Alert) string {
+	return "the condition has held for " + model.Duration(a.For).String()
+}
+
+// rulesDoc is docs/rules.md: the recording rules dashboards and alerts
+// share, and the alerts built on them.
+func rulesDoc(recordings []Recording, alerts []Alert, configFile string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "<!-- %s -->\n", strings.TrimPrefix(strings.TrimSpace(header(configFile)), "# "))
+	b.WriteString("# Recording rules and alerts\n\n")
+	b.WriteString("`sre-value-exporter generate` writes these rules to `" + RulesFile + "`. The recording-rule\n")
+	b.WriteString("names are the contract between the alerts and the dashboards: dashboards query them\n")
+	b.WriteString("instead of repeating the expressions, and they keep their names across releases.\n")
+	b.WriteString("Names follow `level:metric:operations`: the labels kept, the catalog metric they are\n")
+	b.WriteString("computed from, and what was done to it. Windowed rules keep the `window` label\n")
+	b.WriteString("(`7d`, `30d`, `90d`).\n\n")
+	fmt.Fprintf(&b, "## Recording rules (group `%s`)\n\n", RecordingGroup)
+	b.WriteString("| Rule | What it is | Expression |\n|---|---|---|\n")
+	for _, r := range recordings {
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` |\n", r.Name, r.Help, tableCode(r.Expr))
+	}
+	fmt.Fprintf(&b, "\n## Alerts (group `%s`)\n\n", AlertGroup)
+	b.WriteString("Thresholds are the `alerting:` section of the configuration ([config.md](config.md#alerting)).\n\n")
+	b.WriteString("| Alert | Severity | Dashboard | Summary |\n|---|---|---|---|\n")
+	for _, a := range alerts {
+		fmt.Fprintf(&b, "| [%s](runbooks/%s.md) | %s | `/d/%s` | %s |\n", a.Name, a.Name, a.Severity, a.Dashboard, a.Summary)
+	}
+	return b.Bytes()
+}
+
+// tableCode puts an expression on one line of a Markdown table.
+func tableCode(expr string) string {
+	return strings.ReplaceAll(strings.Join(strings.Fields(expr), " "), "|", `\|`)
+}
