@@ -40,7 +40,7 @@ type Alert struct {
 
 // The dashboards' uids, shared with internal/bundle/dashboards.
 const (
-	DashboardEngagement = "sre-engagement"
+	DashboardEngagement  = "sre-engagement"
 	DashboardReliability = "sre-reliability"
 	DashboardTraining    = "sre-training"
 	DashboardFormat      = "sre-format"
