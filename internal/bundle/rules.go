@@ -89,7 +89,10 @@ func sel(name string, matchers ...string) string {
 	return name + "{" + strings.Join(matchers, ", ") + "}"
 }
 
-func window(w string) string { return metrics.WindowLabel + `="` + w + `"` }
+func window(w string) string { return eq(metrics.WindowLabel, w) }
+
+// eq is the matcher label="value", quoted the way PromQL reads it back.
+func eq(label, value string) string { return label + "=" + strconv.Quote(value) }
 
 // sumBy is `sum by (labels) (expr)`.
 func sumBy(expr string, labels ...string) string {
@@ -170,7 +173,7 @@ func Alerts(a config.Alerting) []Alert {
 		},
 		{
 			Name: "OfficeHoursAttendanceDropped", Severity: "info", Dashboard: DashboardEngagement, For: time.Hour,
-			Expr:        drop(EventAttendees, e.DropFraction, e.MinOfficeHoursSeats, `kind="`+e.OfficeHoursKind+`"`),
+			Expr:        drop(EventAttendees, e.DropFraction, e.MinOfficeHoursSeats, eq("kind", e.OfficeHoursKind)),
 			Summary:     "Office-hours attendance for {{ $labels.team }} dropped.",
 			Description: dropDescription("Office hours (audience {{ $labels.team }})", "attendees", "audiences with fewer than "+fmt.Sprint(e.MinOfficeHoursSeats)+" attendees in 30 days never alert"),
 			Meaning:     "Fewer people came to office hours in the last week than usual.",
