@@ -213,7 +213,7 @@ func TestThresholdsComeFromTheAlertingSection(t *testing.T) {
 		got[al.Name] = al.Expr
 	}
 	want := map[string]string{
-		"SlackActivityDropped": "(\n  channel:sre_slack_messages_in_window:sum{window=\"7d\"}\n  < ignoring(window)\n  0.25 * (channel:sre_slack_messages_in_window:sum{window=\"30d\"} * 7 / 30)\n)\nand ignoring(window)\nchannel:sre_slack_messages_in_window:sum{window=\"30d\"} >= 40",
+		"SlackActivityDropped":          "(\n  channel:sre_slack_messages_in_window:sum{window=\"7d\"}\n  < ignoring(window)\n  0.25 * (channel:sre_slack_messages_in_window:sum{window=\"30d\"} * 7 / 30)\n)\nand ignoring(window)\nchannel:sre_slack_messages_in_window:sum{window=\"30d\"} >= 40",
 		"TrainingCompletionBelowTarget": "team:sre_training_completions:ratio < 0.9\nand\nteam:sre_training_enrollments:sum >= 5",
 		"SreCollectorStale":             "collector:sre_collector_last_success_timestamp_seconds:age_seconds > 5 * sre_collector_refresh_interval_seconds",
 	}
