@@ -47,7 +47,11 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	files := map[string][]byte{RulesFile: rules, RulesDoc: rulesDoc(Recordings(), alerts, configFile)}
+	doc, err := rulesDoc(Recordings(), alerts, configFile)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{RulesFile: rules, RulesDoc: doc}
 	for _, a := range alerts {
 		files[RunbookPath(a.Name)] = runbook(a, configFile)
 	}

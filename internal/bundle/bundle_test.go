@@ -308,3 +308,66 @@ func TestTheRulesPassTheProjectsOwnLint(t *testing.T) {
 		t.Errorf("%s:%d: %s: %s", f.Path, f.Line, f.Rule, f.Message)
 	}
 }
+
+// seriesLabels is the labels of every series a rule can read: catalog
+// families (with the scrape's job and instance) and recording rules.
+func seriesLabels(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, f := range metrics.All() {
+		labels := append(f.SeriesLabels(), "job", "instance")
+		out[f.Name] = labels
+		if f.Type == metrics.Histogram {
+			out[f.Name+"_sum"], out[f.Name+"_count"] = labels, labels
+			out[f.Name+"_bucket"] = append(slices.Clone(labels), "le")
+		}
+	}
+	for _, r := range Recordings() {
+		labels, err := r.Labels()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[r.Name] = labels
+	}
+	return out
+}
+
+func TestEveryLabelARuleMatchesOnIsOneItsSeriesCarry(t *testing.T) {
+	known := seriesLabels(t)
+	check := func(rule, expr string) {
+		e, err := ParseExpr(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+			switch n := n.(type) {
+			case *parser.VectorSelector:
+				for _, m := range n.LabelMatchers {
+					if m.Name != "__name__" && !slices.Contains(known[n.Name], m.Name) {
+						t.Errorf("%s selects %s on %q, a label it does not carry", rule, n.Name, m.Name)
+					}
+				}
+			case *parser.BinaryExpr:
+				if n.VectorMatching == nil {
+					return nil
+				}
+				for _, side := range []parser.Expr{n.LHS, n.RHS} {
+					for _, vs := range selectors(t, side.String()) {
+						for _, l := range n.VectorMatching.MatchingLabels {
+							if !slices.Contains(known[vs.Name], l) {
+								t.Errorf("%s matches %s on %q, a label it does not carry", rule, vs.Name, l)
+							}
+						}
+					}
+				}
+			}
+			return nil
+		})
+	}
+	for _, r := range Recordings() {
+		check(r.Name, r.Expr)
+	}
+	for _, a := range Alerts(config.DefaultAlerting()) {
+		check(a.Name, a.Expr)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
@@ -80,6 +81,38 @@ var (
 	FormatChecked         = recordName("source_template", metrics.FormatDocumentsCheckedInWindow, "sum")
 	CollectorDataAge      = recordName("collector", metrics.CollectorLastSuccess, "age_seconds")
 )
+
+// Labels returns the labels the rule's series carry: the grouping of its
+// outermost aggregation, or, for a rule that aggregates nothing, the labels
+// of the family it reads (and the job and instance of the scrape).
+func (r Recording) Labels() ([]string, error) {
+	expr, err := ParseExpr(r.Expr)
+	if err != nil {
+		return nil, fmt.Errorf("recording rule %s: %w", r.Name, err)
+	}
+	var labels []string
+	found := false
+	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+		if found {
+			return nil
+		}
+		switch n := n.(type) {
+		case *parser.AggregateExpr:
+			// without (...) keeps labels that depend on the data; the
+			// contract needs them known.
+			labels, found = n.Grouping, !n.Without
+		case *parser.VectorSelector:
+			if f, ok := metrics.Reserved(n.Name); ok {
+				labels, found = f.SeriesLabels(), true
+			}
+		}
+		return nil
+	})
+	if !found {
+		return nil, fmt.Errorf("recording rule %s: its labels depend on the data (it reads no catalog family, or aggregates without (...))", r.Name)
+	}
+	return labels, nil
+}
 
 // sel is a selector of name with matchers such as `window="7d"`.
 func sel(name string, matchers ...string) string {

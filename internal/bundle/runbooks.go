@@ -35,7 +35,7 @@ func forText(a Alert) string {
 
 // rulesDoc is docs/rules.md: the recording rules dashboards and alerts
 // share, and the alerts built on them.
-func rulesDoc(recordings []Recording, alerts []Alert, configFile string) []byte {
+func rulesDoc(recordings []Recording, alerts []Alert, configFile string) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "<!-- %s -->\n", strings.TrimPrefix(strings.TrimSpace(header(configFile)), "# "))
 	b.WriteString("# Recording rules and alerts\n\n")
@@ -44,11 +44,20 @@ func rulesDoc(recordings []Recording, alerts []Alert, configFile string) []byte 
 	b.WriteString("instead of repeating the expressions, and they keep their names across releases.\n")
 	b.WriteString("Names follow `level:metric:operations`: the labels kept, the catalog metric they are\n")
 	b.WriteString("computed from, and what was done to it. Windowed rules keep the `window` label\n")
-	b.WriteString("(`7d`, `30d`, `90d`).\n\n")
+	b.WriteString("(`7d`, `30d`, `90d`). A rule that aggregates nothing also keeps the scrape's `job`\n")
+	b.WriteString("and `instance`.\n\n")
 	fmt.Fprintf(&b, "## Recording rules (group `%s`)\n\n", RecordingGroup)
-	b.WriteString("| Rule | What it is | Expression |\n|---|---|---|\n")
+	b.WriteString("| Rule | Labels | What it is | Expression |\n|---|---|---|---|\n")
 	for _, r := range recordings {
-		fmt.Fprintf(&b, "| `%s` | %s | `%s` |\n", r.Name, r.Help, tableCode(r.Expr))
+		labels, err := r.Labels()
+		if err != nil {
+			return nil, err
+		}
+		shown := "(none)"
+		if len(labels) > 0 {
+			shown = "`" + strings.Join(labels, "`, `") + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | `%s` |\n", r.Name, shown, r.Help, tableCode(r.Expr))
 	}
 	fmt.Fprintf(&b, "\n## Alerts (group `%s`)\n\n", AlertGroup)
 	b.WriteString("Thresholds are the `alerting:` section of the configuration ([config.md](config.md#alerting)).\n\n")
@@ -56,7 +65,7 @@ func rulesDoc(recordings []Recording, alerts []Alert, configFile string) []byte 
 	for _, a := range alerts {
 		fmt.Fprintf(&b, "| [%s](runbooks/%s.md) | %s | `/d/%s` | %s |\n", a.Name, a.Name, a.Severity, a.Dashboard, a.Summary)
 	}
-	return b.Bytes()
+	return b.Bytes(), nil
 }
 
 // tableCode puts an expression on one line of a Markdown table.
