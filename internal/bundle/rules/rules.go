@@ -1,4 +1,9 @@
-package bundle
+// Package rules builds the bundle's Prometheus rules from the metric
+// catalog: recording rules whose names are the contract between alerts and
+// dashboards, and alerts whose thresholds come from the configuration's
+// alerting: section, each with its runbook. Every expression is parsed, and
+// the rule file is validated as Prometheus loads it.
+package rules
 
 import (
 	"fmt"

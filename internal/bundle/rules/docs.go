@@ -1,4 +1,4 @@
-package bundle
+package rules
 
 import (
 	"bytes"
@@ -8,11 +8,12 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// runbook is the alert's page: what it means, what to check, what to do
+// Runbook is the alert's page: what it means, what to check, what to do
 // and the query, so the page answers "is it real?" without the rule file.
-func runbook(a Alert, configFile string) []byte {
+// It links to rules.md and config.md one folder up.
+func Runbook(a Alert, generatedBy string) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "<!-- %s -->\n", strings.TrimPrefix(strings.TrimSpace(header(configFile)), "# "))
+	fmt.Fprintf(&b, "<!-- %s -->\n", generatedBy)
 	fmt.Fprintf(&b, "# %s\n\n", a.Name)
 	fmt.Fprintf(&b, "Severity: **%s**. Dashboard: `/d/%s`. Fires after %s.\n\n", a.Severity, a.Dashboard, forText(a))
 	fmt.Fprintf(&b, "## What it means\n\n%s\n\n", a.Meaning)
@@ -33,13 +34,14 @@ func forText(a Alert) string {
 	return "the condition has held for " + model.Duration(a.For).String()
 }
 
-// rulesDoc is docs/rules.md: the recording rules dashboards and alerts
-// share, and the alerts built on them.
-func rulesDoc(recordings []Recording, alerts []Alert, configFile string) ([]byte, error) {
+// Doc is docs/rules.md: the recording rules dashboards and alerts share,
+// and the alerts built on them. ruleFile is where the rules are written;
+// the runbooks are in runbooks/ beside it.
+func Doc(recordings []Recording, alerts []Alert, ruleFile, generatedBy string) ([]byte, error) {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "<!-- %s -->\n", strings.TrimPrefix(strings.TrimSpace(header(configFile)), "# "))
+	fmt.Fprintf(&b, "<!-- %s -->\n", generatedBy)
 	b.WriteString("# Recording rules and alerts\n\n")
-	b.WriteString("`sre-value-exporter generate` writes these rules to `" + RulesFile + "`. The recording-rule\n")
+	b.WriteString("`sre-value-exporter generate` writes these rules to `" + ruleFile + "`. The recording-rule\n")
 	b.WriteString("names are the contract between the alerts and the dashboards: dashboards query them\n")
 	b.WriteString("instead of repeating the expressions, and they keep their names across releases.\n")
 	b.WriteString("Names follow `level:metric:operations`: the labels kept, the catalog metric they are\n")
