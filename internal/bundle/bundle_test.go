@@ -96,7 +96,7 @@ func TestPromtoolAcceptsTheRulesAndTheirUnitTestsPass(t *testing.T) {
 	}
 }
 
-func TestEveryAlertHasAPromtoolUnitTest(t *testing.T) {
+func TestEveryRuleHasAPromtoolUnitTest(t *testing.T) {
 	tests, err := os.ReadFile(filepath.Join(repoRoot, "alerts", "tests", "sre-value.rules.test.yml"))
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +104,11 @@ func TestEveryAlertHasAPromtoolUnitTest(t *testing.T) {
 	for _, a := range rules.Alerts(config.DefaultAlerting()) {
 		if !bytes.Contains(tests, []byte("alertname: "+a.Name+"\n")) {
 			t.Errorf("%s has no promtool unit test", a.Name)
+		}
+	}
+	for _, r := range rules.Recordings() {
+		if !bytes.Contains(tests, []byte("expr: "+r.Name+"\n")) {
+			t.Errorf("recording rule %s has no promql_expr_test", r.Name)
 		}
 	}
 }

@@ -71,6 +71,8 @@ func recordName(level string, f *metrics.Family, op string) string {
 var (
 	TeamMTTR              = recordName("team", metrics.IncidentTimeToResolveInWindow, "mean")
 	TeamMTTA              = recordName("team", metrics.IncidentTimeToAcknowledgeInWindow, "mean")
+	MTTR                  = recordName("window", metrics.IncidentTimeToResolveInWindow, "mean")
+	MTTA                  = recordName("window", metrics.IncidentTimeToAcknowledgeInWindow, "mean")
 	TeamIncidentsOpened   = recordName("team", metrics.IncidentsOpenedInWindow, "sum")
 	TeamIncidentsResolved = recordName("team", metrics.IncidentsResolvedInWindow, "sum")
 	TeamOverdueItems      = recordName("team", metrics.PostmortemActionItemsOverdue, "sum")
@@ -140,8 +142,8 @@ func sumBy(expr string, labels ...string) string {
 // Recordings are the recording rules, in the order they are written.
 func Recordings() []Recording {
 	teamWindow := []string{"team", metrics.WindowLabel}
-	mean := func(h *metrics.Family) string {
-		return sumBy(h.Name+"_sum", teamWindow...) + "\n/\n" + sumBy(h.Name+"_count", teamWindow...)
+	mean := func(h *metrics.Family, by ...string) string {
+		return sumBy(h.Name+"_sum", by...) + "\n/\n" + sumBy(h.Name+"_count", by...)
 	}
 	ratio := func(num, den *metrics.Family, by []string, matchers ...string) string {
 		return sumBy(sel(num.Name, matchers...), by...) + "\n/\n" + sumBy(sel(den.Name, matchers...), by...)
@@ -150,8 +152,10 @@ func Recordings() []Recording {
 	formatBy := []string{"source", "template", metrics.WindowLabel}
 	champions := fmt.Sprintf("max by (team) (%s)", metrics.ChampionsActive.Name)
 	return []Recording{
-		{TeamMTTR, mean(metrics.IncidentTimeToResolveInWindow), "Mean time to resolve (MTTR, seconds) of the incidents resolved in the window, by team and window."},
-		{TeamMTTA, mean(metrics.IncidentTimeToAcknowledgeInWindow), "Mean time to acknowledge (MTTA, seconds) of the incidents acknowledged in the window, by team and window."},
+		{TeamMTTR, mean(metrics.IncidentTimeToResolveInWindow, teamWindow...), "Mean time to resolve (MTTR, seconds) of the incidents resolved in the window, by team and window."},
+		{TeamMTTA, mean(metrics.IncidentTimeToAcknowledgeInWindow, teamWindow...), "Mean time to acknowledge (MTTA, seconds) of the incidents acknowledged in the window, by team and window."},
+		{MTTR, mean(metrics.IncidentTimeToResolveInWindow, metrics.WindowLabel), "Mean time to resolve (MTTR, seconds) of every incident resolved in the window (not the mean of the teams' means), by window."},
+		{MTTA, mean(metrics.IncidentTimeToAcknowledgeInWindow, metrics.WindowLabel), "Mean time to acknowledge (MTTA, seconds) of every incident acknowledged in the window, by window."},
 		{TeamIncidentsOpened, sumBy(metrics.IncidentsOpenedInWindow.Name, teamWindow...), "Incidents opened in the window, by team and window (every source and severity)."},
 		{TeamIncidentsResolved, sumBy(metrics.IncidentsResolvedInWindow.Name, teamWindow...), "Incidents resolved in the window, by team and window."},
 		{TeamOverdueItems, sumBy(metrics.PostmortemActionItemsOverdue.Name, "team"), "Open postmortem action items past their due date, by team."},
