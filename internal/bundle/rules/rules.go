@@ -80,6 +80,7 @@ var (
 	TeamEnrollments       = recordName("team", metrics.TrainingEnrollments, "sum")
 	ChampionCoverage      = recordName("org", metrics.ChampionsActive, "team_coverage_ratio")
 	EventAttendees        = recordName("kind_team", metrics.EventAttendeesInWindow, "sum")
+	Events                = recordName("kind_team", metrics.EventsInWindow, "sum")
 	NewsletterOpenRate    = recordName("channel", metrics.NewsletterOpensInWindow, "ratio")
 	NewsletterRecipients  = recordName("channel", metrics.NewsletterRecipientsInWindow, "sum")
 	SlackMessages         = recordName("channel", metrics.SlackMessagesInWindow, "sum")
@@ -163,6 +164,7 @@ func Recordings() []Recording {
 		{TeamEnrollments, sumBy(metrics.TrainingEnrollments.Name, "team"), "Enrolments of the team over every course."},
 		{ChampionCoverage, fmt.Sprintf("sum(clamp_max(%s, 1))\n/\ncount(%s)", champions, champions), "Share of teams (0 to 1) with at least one active reliability champion."},
 		{EventAttendees, sumBy(metrics.EventAttendeesInWindow.Name, "kind", "team", metrics.WindowLabel), "Attendees of events held in the window, by event kind, audience team and window."},
+		{Events, sumBy(metrics.EventsInWindow.Name, "kind", "team", metrics.WindowLabel), "Events held in the window, by event kind, audience team and window."},
 		{NewsletterOpenRate, ratio(metrics.NewsletterOpensInWindow, metrics.NewsletterRecipientsInWindow, channelWindow), "Open rate (0 to 1) of the issues sent in the window, by channel and window."},
 		{NewsletterRecipients, sumBy(metrics.NewsletterRecipientsInWindow.Name, channelWindow...), "Recipients of the issues sent in the window, by channel and window."},
 		{SlackMessages, sumBy(sel(metrics.SlackMessagesInWindow.Name, `poster!="bot"`), channelWindow...), "Top-level messages by people (bots left out) posted in the window, by channel and window."},
@@ -215,10 +217,13 @@ func Alerts(a config.Alerting) []Alert {
 		},
 		{
 			Name: "OfficeHoursAttendanceDropped", Severity: "info", Dashboard: DashboardEngagement, For: time.Hour,
-			Expr:        drop(EventAttendees, e.DropFraction, e.MinOfficeHoursSeats, eq("kind", e.OfficeHoursKind)),
+			// Office hours are often fortnightly: a week without a session
+			// is no drop, so only weeks with one are judged.
+			Expr: drop(EventAttendees, e.DropFraction, e.MinOfficeHoursSeats, eq("kind", e.OfficeHoursKind)) +
+				fmt.Sprintf("\nand ignoring(%s)\n%s > 0", metrics.WindowLabel, sel(Events, eq("kind", e.OfficeHoursKind), window(week))),
 			Summary:     "Office-hours attendance for {{ $labels.team }} dropped.",
-			Description: dropDescription("Office hours (audience {{ $labels.team }})", "attendees", "audiences with fewer than "+fmt.Sprint(e.MinOfficeHoursSeats)+" attendees in 30 days never alert"),
-			Meaning:     "Fewer people came to office hours in the last week than usual.",
+			Description: dropDescription("Office hours (audience {{ $labels.team }})", "attendees", "audiences with fewer than "+fmt.Sprint(e.MinOfficeHoursSeats)+" attendees in 30 days, and weeks without a session, never alert"),
+			Meaning:     "Fewer people came to the office hours held in the last week than the usual weekly attendance.",
 			Check:       []string{"The events table: was a session cancelled or not recorded yet?", "Calendar clashes (planning weeks, holidays)."},
 			Act:         []string{"Record missing sessions in the events table.", "Announce the next session where people ask questions, with an agenda."},
 		},
