@@ -169,7 +169,7 @@ func Recordings() []Recording {
 		{NewsletterRecipients, sumBy(metrics.NewsletterRecipientsInWindow.Name, channelWindow...), "Recipients of the issues sent in the window, by channel and window."},
 		{SlackMessages, sumBy(sel(metrics.SlackMessagesInWindow.Name, `poster!="bot"`), channelWindow...), "Top-level messages by people (bots left out) posted in the window, by channel and window."},
 		{WikiViews, sumBy(metrics.ConfluencePageViewsInWindow.Name, "space", metrics.WindowLabel), "Views of the wiki pages in the window, by space and window."},
-		{FormatCompliance, ratio(metrics.FormatDocumentsPassingInWindow, metrics.FormatDocumentsCheckedInWindow, formatBy), "Share (0 to 1) of the documents created in the window that pass their format template, by source, template and window."},
+		{FormatCompliance, ratio(metrics.FormatDocumentsPassingInWindow, metrics.FormatDocumentsCheckedInWindow, formatBy), "Share (0 to 1) of the documents created in the window that pass their format template, by source, template and window; absent where the documents could not be judged on every rule (the exporter leaves that rate unknown)."},
 		{FormatChecked, sumBy(metrics.FormatDocumentsCheckedInWindow.Name, formatBy...), "Documents created in the window that a format template applies to, by source, template and window."},
 		{CollectorDataAge, "time() - " + metrics.CollectorLastSuccess.Name, "Seconds since the collector last refreshed successfully: the age of the data it serves."},
 	}
