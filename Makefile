@@ -13,7 +13,7 @@ LISTEN   ?= :9877
 DEMO_END := $(shell date -u +%F)
 DEMO_DIR := data/demo-$(DEMO_END)
 
-.PHONY: all build run test vet unit check-metrics check-generated bench lint tools clean FORCE
+.PHONY: all build run test vet unit check-metrics check-generated generate bench lint tools clean FORCE
 
 # Tools are built from source with Go into bin/ (git-ignored) on first use,
 # so `make test` needs nothing but Go and make. Every test, rule check and
@@ -57,11 +57,20 @@ unit: tools
 check-metrics: tools
 	$(PROMTOOL) check metrics < internal/exporter/testdata/demo.metrics
 
+# The bundle (rules, runbooks, docs/rules.md) for the demo config, committed
+# at the repository root. alerts/tests/ is written by hand.
+generate: build
+	./$(BINARY) generate --config.file examples/demo/config.yml --output-dir .
+
 # Generated files are committed; regenerating them must change nothing.
 check-generated: build
 	rm -rf .generated && mkdir -p .generated
 	./$(BINARY) demo --out .generated/demo --end 2026-11-20
 	diff -r examples/demo .generated/demo
+	./$(BINARY) generate --config.file examples/demo/config.yml --output-dir .generated/bundle
+	diff -r --exclude=tests alerts .generated/bundle/alerts
+	diff -r docs/runbooks .generated/bundle/docs/runbooks
+	diff docs/rules.md .generated/bundle/docs/rules.md
 	$(TEST_ENV) go test -count=1 -run 'TestDemoMetricsMatchTheGoldenFile' ./internal/exporter
 	rm -rf .generated
 

@@ -30,6 +30,8 @@ type Config struct {
 	Collectors []CollectorConfig `yaml:"collectors"`
 	// Templates declare or override format-check templates (TemplateSet).
 	Templates []compliance.TemplateSpec `yaml:"templates"`
+	// Alerting sets the targets of the generated alerts (alerting.go).
+	Alerting Alerting `yaml:"alerting"`
 
 	// File is the path the config was read from; Dir is its folder, against
 	// which relative paths in collector settings are resolved.
@@ -99,8 +101,10 @@ func Parse(file string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	var errs []error
-	cfg := &Config{File: file, Dir: filepath.Dir(file), Raw: data}
+	cfg := &Config{File: file, Dir: filepath.Dir(file), Raw: data, Alerting: DefaultAlerting()}
 	errs = append(errs, d.Decode(&root, "", cfg))
+	cfg.fillAlertingDefaults()
+	errs = append(errs, cfg.checkAlerting(&root))
 	for _, err := range unjoin(cfg.Catalog.Compile()) {
 		var fe *catalog.FieldError
 		if errors.As(err, &fe) {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/sre-value/sre-value-exporter/internal/compliance"
 	"github.com/sre-value/sre-value-exporter/internal/compliance/confluence"
 	"github.com/sre-value/sre-value-exporter/internal/compliance/dashboard"
@@ -98,6 +100,9 @@ func Run(paths []string, o Options) (*Report, error) {
 		if err != nil {
 			return nil, usage("%s", readError(f.path, err))
 		}
+		if f.walked && f.kind == compliance.RuleFile && isRuleTest(src) {
+			continue
+		}
 		doc, problems := parse(f.path, f.kind, src)
 		r.Files++
 		for _, p := range problems {
@@ -126,15 +131,17 @@ func Run(paths []string, o Options) (*Report, error) {
 type file struct {
 	path string
 	kind compliance.Kind
+	// walked is true for a file found in a folder rather than named.
+	walked bool
 }
 
 func expand(paths []string, selected func(string) bool) ([]file, error) {
 	var out []file
 	seen := map[string]bool{}
-	add := func(p string, k compliance.Kind) {
+	add := func(p string, k compliance.Kind, walked bool) {
 		if !seen[p] {
 			seen[p] = true
-			out = append(out, file{p, k})
+			out = append(out, file{p, k, walked})
 		}
 	}
 	for _, p := range paths {
@@ -147,7 +154,7 @@ func expand(paths []string, selected func(string) bool) ([]file, error) {
 			if !ok {
 				return nil, usage("%s: unknown file type %q: lint reads %s", p, filepath.Ext(p), extensions())
 			}
-			add(p, k)
+			add(p, k, false)
 			continue
 		}
 		before := len(out)
@@ -162,7 +169,7 @@ func expand(paths []string, selected func(string) bool) ([]file, error) {
 				return nil
 			}
 			if k, ok := kinds[strings.ToLower(filepath.Ext(q))]; ok && selected(filepath.ToSlash(q)) {
-				add(q, k)
+				add(q, k, true)
 			}
 			return nil
 		})
@@ -176,6 +183,20 @@ func expand(paths []string, selected func(string) bool) ([]file, error) {
 		}
 	}
 	return out, nil
+}
+
+// isRuleTest reports whether src is a promtool unit-test file (top-level
+// rule_files and tests), which lives beside rule files in alerts/ folders
+// but is no rule file.
+func isRuleTest(src []byte) bool {
+	var top map[string]yaml.Node
+	if yaml.Unmarshal(src, &top) != nil {
+		return false
+	}
+	_, files := top["rule_files"]
+	_, tests := top["tests"]
+	_, groups := top["groups"]
+	return files && tests && !groups
 }
 
 func parse(path string, kind compliance.Kind, src []byte) (*compliance.Document, []rulefile.Problem) {

@@ -183,3 +183,34 @@ func TestAFolderThatSelectsNoFileIsAUsageErrorNotAGreenRun(t *testing.T) {
 		t.Errorf("err = %v, want a usage error saying the folder selects no file", err)
 	}
 }
+
+func TestPromtoolUnitTestFilesInAFolderAreNotLintedAsRuleFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "alerts")
+	rules := "groups:\n  - name: g\n    rules:\n      - alert: CheckoutDown\n        expr: up == 0\n        labels: {severity: critical}\n        annotations: {summary: s, description: d, runbook_url: https://example.com/r}\n"
+	tests := "rule_files: [../checkout.rules.yml]\nevaluation_interval: 1m\ntests: []\n"
+	for path, body := range map[string]string{"checkout.rules.yml": rules, "tests/checkout.rules.test.yml": tests} {
+		full := filepath.Join(dir, path)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := Run([]string{dir}, Options{Set: builtins(t), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Files != 1 || len(r.Findings) != 0 {
+		t.Errorf("files = %d, findings = %v; want the rule file alone, clean", r.Files, r.Findings)
+	}
+
+	// Named on the command line, it is still checked, and is no rule file.
+	r, err = Run([]string{filepath.Join(dir, "tests", "checkout.rules.test.yml")}, Options{Set: builtins(t), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) == 0 {
+		t.Error("a unit-test file named explicitly passed as a rule file")
+	}
+}
