@@ -71,6 +71,7 @@ check-generated: build
 	diff -r --exclude=tests alerts .generated/bundle/alerts
 	diff -r docs/runbooks .generated/bundle/docs/runbooks
 	diff docs/rules.md .generated/bundle/docs/rules.md
+	diff -r dashboards .generated/bundle/dashboards
 	$(TEST_ENV) go test -count=1 -run 'TestDemoMetricsMatchTheGoldenFile' ./internal/exporter
 	rm -rf .generated
 

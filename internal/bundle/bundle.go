@@ -1,8 +1,9 @@
 // Package bundle turns the exporter's configuration into the monitoring
 // bundle's files: the Prometheus recording and alerting rules, a runbook
-// per alert and the recording-rule contract (docs/rules.md), laid out as
-// they are committed. The builders live in sub-packages (rules); the same
-// configuration always gives the same bytes.
+// per alert, the recording-rule contract (docs/rules.md) and the Grafana
+// dashboards, laid out as they are committed. The builders live in
+// sub-packages (rules, dashboards); the same configuration always gives the
+// same bytes.
 package bundle
 
 import (
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/sre-value/sre-value-exporter/internal/bundle/dashboards"
 	"github.com/sre-value/sre-value-exporter/internal/bundle/rules"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 )
@@ -20,6 +22,8 @@ const (
 	RulesFile   = "alerts/sre-value.rules.yml"
 	RunbooksDir = "docs/runbooks"
 	RulesDoc    = "docs/rules.md"
+	// DashboardsDir holds one JSON file per dashboard, named by its uid.
+	DashboardsDir = "dashboards"
 )
 
 // Generate returns the bundle's files by path for cfg. configFile is the
@@ -38,6 +42,20 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 	files := map[string][]byte{RulesFile: ruleFile, RulesDoc: doc}
 	for _, a := range alerts {
 		files[RunbookPath(a.Name)] = rules.Runbook(a, by)
+	}
+	boards, err := dashboards.Generate(dashboards.Input{
+		RunbooksURL: rules.RunbookBase,
+		Targets: dashboards.Targets{
+			TrainingCompletion: float64(cfg.Alerting.TrainingCompletionTarget),
+			ChampionCoverage:   float64(cfg.Alerting.ChampionCoverageTarget),
+			FormatCompliance:   float64(cfg.Alerting.FormatComplianceTarget),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	for name, data := range boards {
+		files[DashboardsDir+"/"+name] = data
 	}
 	return files, nil
 }
