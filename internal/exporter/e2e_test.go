@@ -20,6 +20,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sre-value/sre-value-exporter/internal/bundle"
+	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/testbin"
 	"github.com/sre-value/sre-value-exporter/internal/web"
@@ -27,8 +29,9 @@ import (
 
 // TestARealPrometheusScrapesTheDemo runs the demo exporter behind its real
 // HTTP handler, lets a real Prometheus scrape it (gzip, multi-member body
-// included) and checks headline numbers through the Prometheus API against
-// the same figures computed from the golden exposition.
+// included) with the bundle's generated rules loaded, checks headline
+// numbers through the Prometheus API against the same figures computed from
+// the golden exposition, and that every generated rule evaluates.
 func TestARealPrometheusScrapesTheDemo(t *testing.T) {
 	bin := testbin.Prometheus(t)
 	dir := t.TempDir()
@@ -57,8 +60,21 @@ func TestARealPrometheusScrapesTheDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The rules the bundle generates for the demo configuration, evaluated
+	// every second next to the scrape.
+	demoCfg, err := config.Load("../../examples/demo/config.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := bundle.Generate(demoCfg, "examples/demo/config.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rules.yml"), files[bundle.RulesFile], 0o600); err != nil {
+		t.Fatal(err)
+	}
 	promAddr := freeAddr(t)
-	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target.Host)
+	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml]\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target.Host)
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -137,6 +153,73 @@ func TestARealPrometheusScrapesTheDemo(t *testing.T) {
 		if !ok || fmt.Sprintf("%.6g", got) != fmt.Sprintf("%.6g", c.want) {
 			t.Errorf("%s = %v (ok=%v), want %v", c.query, got, ok, c.want)
 		}
+	}
+
+	// Every generated rule group evaluates without error, and a recording
+	// rule gives the MTTR summed from the exposition.
+	waitForRules(t, promAddr, time.Now().Add(60*time.Second))
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		got, ok := query(`window:sre_incident_time_to_resolve_in_window_seconds:mean{window="30d"}`)
+		if ok && fmt.Sprintf("%.6g", got) == fmt.Sprintf("%.6g", mttrWant) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("recording rule MTTR (30d) = %v (ok=%v), want %v", got, ok, mttrWant)
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// waitForRules waits until Prometheus has evaluated every rule of every
+// group once, then fails the test for each rule whose evaluation failed.
+func waitForRules(t *testing.T, promAddr string, deadline time.Time) {
+	t.Helper()
+	type rule struct {
+		Name           string `json:"name"`
+		Health         string `json:"health"`
+		LastError      string `json:"lastError"`
+		LastEvaluation string `json:"lastEvaluation"`
+	}
+	for {
+		var body struct {
+			Data struct {
+				Groups []struct {
+					Name  string `json:"name"`
+					Rules []rule `json:"rules"`
+				} `json:"groups"`
+			} `json:"data"`
+		}
+		resp, err := http.Get("http://" + promAddr + "/api/v1/rules")
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+		}
+		evaluated, rules := true, 0
+		for _, g := range body.Data.Groups {
+			for _, r := range g.Rules {
+				rules++
+				if r.Health == "unknown" || strings.HasPrefix(r.LastEvaluation, "0001-") {
+					evaluated = false
+				}
+			}
+		}
+		if err == nil && rules > 0 && evaluated {
+			for _, g := range body.Data.Groups {
+				for _, r := range g.Rules {
+					if r.Health != "ok" || r.LastError != "" {
+						t.Errorf("rule %s of group %s: health %s: %s", r.Name, g.Name, r.Health, r.LastError)
+					}
+				}
+			}
+			t.Logf("%d generated rules evaluated without error", rules)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus did not evaluate every generated rule in time (%d rules, err %v)", rules, err)
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
 }
 
