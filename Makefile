@@ -21,17 +21,21 @@ DEMO_DIR := data/demo-$(DEMO_END)
 # github.com/prometheus/prometheus v0.316.0 is Prometheus 3.16.0.
 # remove_all_sd drops the cloud service-discovery plugins nobody here needs.
 PROMETHEUS_VERSION    := v0.316.0
+# amtool validates and route-tests the generated Alertmanager configuration.
+ALERTMANAGER_VERSION  := v0.35.0
 GOLANGCI_LINT_VERSION := v2.15.0
 TOOLS_DIR     := $(CURDIR)/bin
 PROMTOOL      := $(TOOLS_DIR)/promtool
 PROMETHEUS    := $(TOOLS_DIR)/prometheus
+AMTOOL        := $(TOOLS_DIR)/amtool
 GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint
 # A stamp per version: bumping a version above rebuilds on the next run, and
 # a deleted binary forces a rebuild even though its stamp survived.
 PROMETHEUS_STAMP    := $(TOOLS_DIR)/.prometheus-$(PROMETHEUS_VERSION)
+ALERTMANAGER_STAMP  := $(TOOLS_DIR)/.alertmanager-$(ALERTMANAGER_VERSION)
 GOLANGCI_LINT_STAMP := $(TOOLS_DIR)/.golangci-lint-$(GOLANGCI_LINT_VERSION)
 # Tests find the pinned binaries through these (internal/testbin).
-TEST_ENV := PROMTOOL_BIN=$(PROMTOOL) PROMETHEUS_BIN=$(PROMETHEUS)
+TEST_ENV := PROMTOOL_BIN=$(PROMTOOL) PROMETHEUS_BIN=$(PROMETHEUS) AMTOOL_BIN=$(AMTOOL)
 
 all: build
 
@@ -57,8 +61,9 @@ unit: tools
 check-metrics: tools
 	$(PROMTOOL) check metrics < internal/exporter/testdata/demo.metrics
 
-# The bundle (rules, runbooks, docs/rules.md) for the demo config, committed
-# at the repository root. alerts/tests/ is written by hand.
+# The bundle (rules, runbooks, docs/rules.md, dashboards, provisioning/) for
+# the demo config, committed at the repository root. alerts/tests/ is
+# written by hand.
 generate: build
 	./$(BINARY) generate --config.file examples/demo/config.yml --output-dir .
 
@@ -72,6 +77,7 @@ check-generated: build
 	diff -r docs/runbooks .generated/bundle/docs/runbooks
 	diff docs/rules.md .generated/bundle/docs/rules.md
 	diff -r dashboards .generated/bundle/dashboards
+	diff -r provisioning .generated/bundle/provisioning
 	$(TEST_ENV) go test -count=1 -run 'TestDemoMetricsMatchTheGoldenFile' ./internal/exporter
 	rm -rf .generated
 
@@ -82,7 +88,7 @@ bench:
 lint: $(GOLANGCI_LINT_STAMP)
 	$(GOLANGCI_LINT) run ./...
 
-tools: $(PROMETHEUS_STAMP)
+tools: $(PROMETHEUS_STAMP) $(ALERTMANAGER_STAMP)
 
 $(PROMETHEUS_STAMP): $(if $(and $(wildcard $(PROMTOOL)),$(wildcard $(PROMETHEUS))),,FORCE)
 	@echo "building promtool and prometheus $(PROMETHEUS_VERSION) into bin/ (first time: several minutes)"
@@ -90,6 +96,11 @@ $(PROMETHEUS_STAMP): $(if $(and $(wildcard $(PROMTOOL)),$(wildcard $(PROMETHEUS)
 	GOBIN=$(TOOLS_DIR) go install -tags remove_all_sd \
 		github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION) \
 		github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS_VERSION)
+	@touch $@
+
+$(ALERTMANAGER_STAMP): $(if $(wildcard $(AMTOOL)),,FORCE)
+	@mkdir -p $(TOOLS_DIR) && rm -f $(TOOLS_DIR)/.alertmanager-*
+	GOBIN=$(TOOLS_DIR) go install github.com/prometheus/alertmanager/cmd/amtool@$(ALERTMANAGER_VERSION)
 	@touch $@
 
 $(GOLANGCI_LINT_STAMP): $(if $(wildcard $(GOLANGCI_LINT)),,FORCE)

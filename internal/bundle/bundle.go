@@ -1,9 +1,9 @@
 // Package bundle turns the exporter's configuration into the monitoring
 // bundle's files: the Prometheus recording and alerting rules, a runbook
 // per alert, the recording-rule contract (docs/rules.md) and the Grafana
-// dashboards, laid out as they are committed. The builders live in
-// sub-packages (rules, dashboards); the same configuration always gives the
-// same bytes.
+// dashboards and the files that deploy them (provisioning/), laid out as
+// they are committed. The builders live in sub-packages (rules, dashboards,
+// provisioning); the same configuration always gives the same bytes.
 package bundle
 
 import (
@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/sre-value/sre-value-exporter/internal/bundle/dashboards"
+	"github.com/sre-value/sre-value-exporter/internal/bundle/provisioning"
 	"github.com/sre-value/sre-value-exporter/internal/bundle/rules"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 )
@@ -56,6 +57,22 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 	}
 	for name, data := range boards {
 		files[DashboardsDir+"/"+name] = data
+	}
+	groups, err := rules.Groups(recordings, alerts)
+	if err != nil {
+		return nil, err
+	}
+	deploy, err := provisioning.Generate(provisioning.Input{
+		Groups:      groups,
+		RulesFile:   RulesFile,
+		Dashboards:  boards,
+		GeneratedBy: by,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for p, data := range deploy {
+		files[p] = data
 	}
 	return files, nil
 }

@@ -1,6 +1,6 @@
-// Package testbin finds the Prometheus binaries that tests run against: the
-// release pinned in the Makefile and built into bin/ by `make tools`. Tests
-// never fall back to whatever promtool or prometheus happens to be on PATH,
+// Package testbin finds the Prometheus binaries and amtool that tests run
+// against: the releases pinned in the Makefile and built into bin/ by
+// `make tools`. Tests never fall back to whatever promtool or prometheus happens to be on PATH,
 // so every run checks against the same Prometheus version.
 package testbin
 
@@ -16,6 +16,7 @@ import (
 const (
 	PromtoolEnv   = "PROMTOOL_BIN"
 	PrometheusEnv = "PROMETHEUS_BIN"
+	AmtoolEnv     = "AMTOOL_BIN"
 )
 
 // Promtool returns the path of the pinned promtool. See Find.
@@ -28,6 +29,12 @@ func Promtool(t testing.TB) string {
 func Prometheus(t testing.TB) string {
 	t.Helper()
 	return Find(t, "prometheus", PrometheusEnv)
+}
+
+// Amtool returns the path of the pinned Alertmanager amtool. See Find.
+func Amtool(t testing.TB) string {
+	t.Helper()
+	return Find(t, "amtool", AmtoolEnv)
 }
 
 // Find returns the binary named by the environment variable envVar or, when
@@ -51,7 +58,7 @@ func Find(t testing.TB, name, envVar string) string {
 	if err == nil {
 		return path
 	}
-	msg := fmt.Sprintf("%s: %v; run `make tools` to build the pinned Prometheus release into bin/, or set %s", name, err, envVar)
+	msg := fmt.Sprintf("%s: %v; run `make tools` to build the pinned Prometheus and Alertmanager tools into bin/, or set %s", name, err, envVar)
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	} else {
