@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/bundle/rules"
+	"github.com/sre-value/sre-value-exporter/internal/bundle/slo"
 	"github.com/sre-value/sre-value-exporter/internal/compliance"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/lint"
@@ -88,6 +89,8 @@ func TestPromtoolAcceptsTheRulesAndTheirUnitTestsPass(t *testing.T) {
 	for _, args := range [][]string{
 		{"check", "rules", filepath.Join(repoRoot, RulesFile)},
 		{"test", "rules", filepath.Join(repoRoot, "alerts", "tests", "sre-value.rules.test.yml")},
+		{"check", "rules", filepath.Join(repoRoot, SLORulesFile)},
+		{"test", "rules", filepath.Join(repoRoot, "alerts", "tests", "sre-value.slo.rules.test.yml")},
 	} {
 		out, err := exec.Command(promtool, args...).CombinedOutput()
 		if err != nil {
@@ -122,11 +125,42 @@ func TestTheRulesPassTheProjectsOwnLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Files != 1 {
-		t.Errorf("lint checked %d files, want the rule file", r.Files)
+	if r.Files != 2 {
+		t.Errorf("lint checked %d files, want the two rule files", r.Files)
 	}
 	for _, f := range r.Findings {
 		t.Errorf("%s:%d: %s: %s", f.Path, f.Line, f.Rule, f.Message)
+	}
+}
+
+// Every SLO alert and recording rule of the demo bundle has a promtool
+// unit test, and every SLO alert its runbook where runbook_url points.
+func TestEverySLORuleHasAPromtoolUnitTestAndARunbook(t *testing.T) {
+	tests, err := os.ReadFile(filepath.Join(repoRoot, "alerts", "tests", "sre-value.slo.rules.test.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(repoRoot, demoConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, alerts, err := slo.Rules(SLOs(cfg), GeneratedBy(demoConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := demoBundle(t)
+	for _, a := range alerts {
+		if !bytes.Contains(tests, []byte("alertname: "+a.Name+"\n")) {
+			t.Errorf("%s has no promtool unit test", a.Name)
+		}
+		if !bytes.Equal(files[RunbookPath(a.Name)], a.Runbook) {
+			t.Errorf("%s: the bundle has no runbook at %s", a.Name, RunbookPath(a.Name))
+		}
+	}
+	for _, r := range groups.Groups[0].Rules {
+		if !bytes.Contains(tests, []byte("expr: "+r.Record+"\n")) && !bytes.Contains(tests, []byte("expr: "+r.Record+"{")) {
+			t.Errorf("recording rule %s has no promql_expr_test", r.Record)
+		}
 	}
 }
 
