@@ -205,3 +205,14 @@ func TestTheDashboardsPassTheProjectsOwnLint(t *testing.T) {
 		t.Errorf("%s:%d: %s: %s", f.Path, f.Line, f.Rule, f.Message)
 	}
 }
+
+func TestAConfiguredSLOWithTheNameOfABuiltinOneIsRefused(t *testing.T) {
+	cfg, err := config.Parse("cfg.yml", []byte("slos:\n  - service: sre\n    name: help-answered-within-4h\n    objective: 99\n    error_query: sum(rate(errors_total[{{.window}}]))\n    total_query: sum(rate(requests_total[{{.window}}]))\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Generate(cfg, "cfg.yml")
+	if err == nil || !strings.Contains(err.Error(), "alert SreHelpAnsweredWithin4hSLOBurnPage is already generated for another SLO") {
+		t.Errorf("got %v, want the collision with the built-in SLO named", err)
+	}
+}
