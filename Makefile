@@ -61,9 +61,9 @@ unit: tools
 check-metrics: tools
 	$(PROMTOOL) check metrics < internal/exporter/testdata/demo.metrics
 
-# The bundle (rules, runbooks, docs/rules.md, dashboards, provisioning/) for
-# the demo config, committed at the repository root. alerts/tests/ is
-# written by hand.
+# The bundle (rules, SLO rules, runbooks, docs/rules.md, dashboards,
+# provisioning/) for the demo config, committed at the repository root.
+# alerts/tests/ is written by hand.
 generate: build
 	./$(BINARY) generate --config.file examples/demo/config.yml --output-dir .
 
@@ -74,6 +74,7 @@ check-generated: build
 	diff -r examples/demo .generated/demo
 	./$(BINARY) generate --config.file examples/demo/config.yml --output-dir .generated/bundle
 	diff -r --exclude=tests alerts .generated/bundle/alerts
+	diff alerts/sre-value.slo.rules.yml .generated/bundle/alerts/sre-value.slo.rules.yml
 	diff -r docs/runbooks .generated/bundle/docs/runbooks
 	diff docs/rules.md .generated/bundle/docs/rules.md
 	diff -r dashboards .generated/bundle/dashboards

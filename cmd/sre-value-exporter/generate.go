@@ -9,11 +9,11 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/config"
 )
 
-// generateCommand writes the monitoring bundle (rules, runbooks) for a
+// generateCommand writes the monitoring bundle (rules, SLO rules, runbooks) for a
 // configuration.
 func generateCommand(app *kingpin.Application) command {
-	c := app.Command("generate", "Write the monitoring bundle for a configuration: Prometheus recording and alerting rules (alerts/), a runbook per alert (docs/runbooks/) and the recording-rule reference (docs/rules.md). The same configuration always gives the same bytes.")
-	configFile := c.Flag("config.file", "The exporter configuration; its alerting: section sets the alert thresholds.").Required().String()
+	c := app.Command("generate", "Write the monitoring bundle for a configuration: Prometheus recording and alerting rules and the SLO rules (alerts/), a runbook per alert (docs/runbooks/) and the recording-rule reference (docs/rules.md). The same configuration always gives the same bytes.")
+	configFile := c.Flag("config.file", "The exporter configuration; its alerting: section sets the alert thresholds, its slos: section the SLOs.").Required().String()
 	outputDir := c.Flag("output-dir", "Folder to write the bundle to; existing files of the bundle are overwritten.").Default(".").String()
 	return command{clause: c, run: func(e env) int {
 		cfg, err := config.Load(*configFile)

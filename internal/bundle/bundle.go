@@ -15,14 +15,17 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/bundle/dashboards"
 	"github.com/sre-value/sre-value-exporter/internal/bundle/provisioning"
 	"github.com/sre-value/sre-value-exporter/internal/bundle/rules"
+	"github.com/sre-value/sre-value-exporter/internal/bundle/slo"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 )
 
 // Paths of the generated files, relative to the output folder.
 const (
-	RulesFile   = "alerts/sre-value.rules.yml"
-	RunbooksDir = "docs/runbooks"
-	RulesDoc    = "docs/rules.md"
+	RulesFile = "alerts/sre-value.rules.yml"
+	// SLORulesFile holds the SLO recording rules and burn-rate alerts.
+	SLORulesFile = "alerts/sre-value.slo.rules.yml"
+	RunbooksDir  = "docs/runbooks"
+	RulesDoc     = "docs/rules.md"
 	// DashboardsDir holds one JSON file per dashboard, named by its uid.
 	DashboardsDir = "dashboards"
 )
@@ -44,6 +47,17 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 	for _, a := range alerts {
 		files[RunbookPath(a.Name)] = rules.Runbook(a, by)
 	}
+	sloFile, sloAlerts, err := slo.File(SLOs(cfg), by)
+	if err != nil {
+		return nil, err
+	}
+	files[SLORulesFile] = sloFile
+	for _, a := range sloAlerts {
+		if _, taken := files[RunbookPath(a.Name)]; taken {
+			return nil, fmt.Errorf("slo alert %s has the name of another alert", a.Name)
+		}
+		files[RunbookPath(a.Name)] = a.Runbook
+	}
 	boards, err := dashboards.Generate(dashboards.Input{
 		RunbooksURL: rules.RunbookBase,
 		Targets: dashboards.Targets{
@@ -62,9 +76,14 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 	if err != nil {
 		return nil, err
 	}
+	sloGroups, _, err := slo.Rules(SLOs(cfg), by)
+	if err != nil {
+		return nil, err
+	}
+	groups.Groups = append(groups.Groups, sloGroups.Groups...)
 	deploy, err := provisioning.Generate(provisioning.Input{
 		Groups:      groups,
-		RulesFile:   RulesFile,
+		RulesFiles:  []string{RulesFile, SLORulesFile},
 		Dashboards:  boards,
 		GeneratedBy: by,
 	})
@@ -75,6 +94,12 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 		files[p] = data
 	}
 	return files, nil
+}
+
+// SLOs are the SLOs the bundle generates rules for: the built-in SLOs of
+// the SRE team's own service, then those of the configuration.
+func SLOs(cfg *config.Config) []config.SLO {
+	return append(slo.Builtin(), cfg.SLOs...)
 }
 
 // RunbookPath is the alert's runbook file in the bundle.

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sre-value/sre-value-exporter/internal/bundle/provisioning"
 	"github.com/sre-value/sre-value-exporter/internal/bundle/rules"
+	"github.com/sre-value/sre-value-exporter/internal/bundle/slo"
 	"github.com/sre-value/sre-value-exporter/internal/compliance"
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/lint"
@@ -88,6 +90,8 @@ func TestPromtoolAcceptsTheRulesAndTheirUnitTestsPass(t *testing.T) {
 	for _, args := range [][]string{
 		{"check", "rules", filepath.Join(repoRoot, RulesFile)},
 		{"test", "rules", filepath.Join(repoRoot, "alerts", "tests", "sre-value.rules.test.yml")},
+		{"check", "rules", filepath.Join(repoRoot, SLORulesFile)},
+		{"test", "rules", filepath.Join(repoRoot, "alerts", "tests", "sre-value.slo.rules.test.yml")},
 	} {
 		out, err := exec.Command(promtool, args...).CombinedOutput()
 		if err != nil {
@@ -122,11 +126,42 @@ func TestTheRulesPassTheProjectsOwnLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Files != 1 {
-		t.Errorf("lint checked %d files, want the rule file", r.Files)
+	if r.Files != 2 {
+		t.Errorf("lint checked %d files, want the two rule files", r.Files)
 	}
 	for _, f := range r.Findings {
 		t.Errorf("%s:%d: %s: %s", f.Path, f.Line, f.Rule, f.Message)
+	}
+}
+
+// Every SLO alert and recording rule of the demo bundle has a promtool
+// unit test, and every SLO alert its runbook where runbook_url points.
+func TestEverySLORuleHasAPromtoolUnitTestAndARunbook(t *testing.T) {
+	tests, err := os.ReadFile(filepath.Join(repoRoot, "alerts", "tests", "sre-value.slo.rules.test.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(repoRoot, demoConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, alerts, err := slo.Rules(SLOs(cfg), GeneratedBy(demoConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := demoBundle(t)
+	for _, a := range alerts {
+		if !bytes.Contains(tests, []byte("alertname: "+a.Name+"\n")) {
+			t.Errorf("%s has no promtool unit test", a.Name)
+		}
+		if !bytes.Equal(files[RunbookPath(a.Name)], a.Runbook) {
+			t.Errorf("%s: the bundle has no runbook at %s", a.Name, RunbookPath(a.Name))
+		}
+	}
+	for _, r := range groups.Groups[0].Rules {
+		if !bytes.Contains(tests, []byte("expr: "+r.Record+"\n")) && !bytes.Contains(tests, []byte("expr: "+r.Record+"{")) {
+			t.Errorf("recording rule %s has no promql_expr_test", r.Record)
+		}
 	}
 }
 
@@ -169,5 +204,38 @@ func TestTheDashboardsPassTheProjectsOwnLint(t *testing.T) {
 	}
 	for _, f := range r.Findings {
 		t.Errorf("%s:%d: %s: %s", f.Path, f.Line, f.Rule, f.Message)
+	}
+}
+
+func TestAConfiguredSLOWithTheNameOfABuiltinOneIsRefused(t *testing.T) {
+	cfg, err := config.Parse("cfg.yml", []byte("slos:\n  - service: sre\n    name: help-answered-within-4h\n    objective: 99\n    error_query: sum(rate(errors_total[{{.window}}]))\n    total_query: sum(rate(requests_total[{{.window}}]))\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Generate(cfg, "cfg.yml")
+	if err == nil || !strings.Contains(err.Error(), "alert SreHelpAnsweredWithin4hSLOBurnPage is already generated for another SLO") {
+		t.Errorf("got %v, want the collision with the built-in SLO named", err)
+	}
+}
+
+// The Kubernetes PrometheusRule and the Prometheus configuration carry the
+// SLO rules as well as the others.
+func TestProvisioningCarriesTheSLORules(t *testing.T) {
+	cfg, err := config.Load(filepath.Join(repoRoot, "examples/demo/config.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Generate(cfg, "examples/demo/config.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := files[provisioning.PrometheusRuleFile]
+	for _, group := range []string{slo.RecordingGroup, slo.AlertGroup} {
+		if !bytes.Contains(pr, []byte("name: "+group+"\n")) {
+			t.Errorf("the PrometheusRule lacks the SLO group %s", group)
+		}
+	}
+	if !bytes.Contains(files["provisioning/prometheus/prometheus.yml"], []byte(SLORulesFile)) {
+		t.Error("prometheus.yml does not load the SLO rules")
 	}
 }

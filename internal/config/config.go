@@ -32,6 +32,8 @@ type Config struct {
 	Templates []compliance.TemplateSpec `yaml:"templates"`
 	// Alerting sets the targets of the generated alerts (alerting.go).
 	Alerting Alerting `yaml:"alerting"`
+	// SLOs are the service level objectives to generate rules for (slos.go).
+	SLOs []SLO `yaml:"slos"`
 
 	// File is the path the config was read from; Dir is its folder, against
 	// which relative paths in collector settings are resolved.
@@ -105,6 +107,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	errs = append(errs, d.Decode(&root, "", cfg))
 	cfg.fillAlertingDefaults()
 	errs = append(errs, cfg.checkAlerting(&root))
+	errs = append(errs, cfg.checkSLOs(&root)...)
 	for _, err := range unjoin(cfg.Catalog.Compile()) {
 		var fe *catalog.FieldError
 		if errors.As(err, &fe) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -73,8 +74,11 @@ func TestARealPrometheusScrapesTheDemo(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "rules.yml"), files[bundle.RulesFile], 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "slo.rules.yml"), files[bundle.SLORulesFile], 0o600); err != nil {
+		t.Fatal(err)
+	}
 	promAddr := freeAddr(t)
-	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml]\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target.Host)
+	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml, slo.rules.yml]\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target.Host)
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -155,20 +159,37 @@ func TestARealPrometheusScrapesTheDemo(t *testing.T) {
 		}
 	}
 
-	// Every generated rule group evaluates without error, and a recording
-	// rule gives the MTTR summed from the exposition.
+	// Every generated rule group evaluates without error; a recording rule
+	// gives the MTTR summed from the exposition, and the help-channel SLO's
+	// error ratio is the share of the week's questions without an SRE reply
+	// within 4 hours (its bucket scraped as le="14400", stored as "14400.0").
 	waitForRules(t, promAddr, time.Now().Add(60*time.Second))
-	deadline = time.Now().Add(30 * time.Second)
-	for {
-		got, ok := query(`window:sre_incident_time_to_resolve_in_window_seconds:mean{window="30d"}`)
-		if ok && fmt.Sprintf("%.6g", got) == fmt.Sprintf("%.6g", mttrWant) {
-			break
+	questions := expectSum("sre_slack_questions_in_window", map[string]string{"window": "7d"})
+	within4h := expectSum("sre_slack_question_first_sre_reply_seconds_bucket", map[string]string{"window": "7d", "le": "14400"})
+	recorded := []struct {
+		query string
+		want  float64
+	}{
+		{`window:sre_incident_time_to_resolve_in_window_seconds:mean{window="30d"}`, mttrWant},
+		{`slo:sli_error:ratio_rate5m{sre_slo="help-answered-within-4h"}`, (questions - within4h) / questions},
+	}
+	for _, r := range recorded {
+		if r.want == 0 || math.IsNaN(r.want) {
+			t.Errorf("%s: the demo should give a non-zero figure to compare", r.query)
 		}
-		if time.Now().After(deadline) {
-			t.Errorf("recording rule MTTR (30d) = %v (ok=%v), want %v", got, ok, mttrWant)
-			break
+		deadline = time.Now().Add(30 * time.Second)
+		for {
+			got, ok := query(r.query)
+			if ok && fmt.Sprintf("%.6g", got) == fmt.Sprintf("%.6g", r.want) {
+				t.Logf("%s = %v (want %v)", r.query, got, r.want)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s = %v (ok=%v), want %v", r.query, got, ok, r.want)
+				break
+			}
+			time.Sleep(250 * time.Millisecond)
 		}
-		time.Sleep(250 * time.Millisecond)
 	}
 }
 

@@ -33,8 +33,7 @@ global:
   scrape_interval: %s
   evaluation_interval: %s
 rule_files:
-  - %s
-alerting:
+%salerting:
   alertmanagers:
     - static_configs:
         - targets: ['alertmanager:9093']
@@ -43,9 +42,18 @@ scrape_configs:
     static_configs:
       - targets: ['%s:%d']
 `, header(in.GeneratedBy), PrometheusFile, Retention, Retention, ScrapeInterval, ScrapeInterval,
-		up+in.RulesFile, Name, Name, Port)
+		ruleFiles(up, in.RulesFiles), Name, Name, Port)
 	if _, err := promconfig.Load(string(data), slog.New(slog.DiscardHandler)); err != nil {
 		return nil, wrap(PrometheusFile, err)
 	}
 	return data, nil
+}
+
+// ruleFiles lists the rule files for rule_files, relative to the config.
+func ruleFiles(up string, paths []string) string {
+	var b strings.Builder
+	for _, p := range paths {
+		b.WriteString("  - " + up + p + "\n")
+	}
+	return b.String()
 }

@@ -44,10 +44,10 @@ const (
 
 // Input is what the provisioning files are built from.
 type Input struct {
-	// Groups are the rule groups of RulesFile.
+	// Groups are the rule groups of every file of RulesFiles, in order.
 	Groups rulefmt.RuleGroups
-	// RulesFile is the rule file's path relative to the bundle's root.
-	RulesFile string
+	// RulesFiles are the rule files' paths relative to the bundle's root.
+	RulesFiles []string
 	// Dashboards are the dashboards' JSON by file name (uid + ".json").
 	Dashboards map[string][]byte
 	// GeneratedBy is the "do not edit" line every file starts with.
@@ -57,7 +57,7 @@ type Input struct {
 // Generate returns the provisioning files by path relative to the bundle's
 // root.
 func Generate(in Input) (map[string][]byte, error) {
-	if in.RulesFile == "" || len(in.Groups.Groups) == 0 {
+	if len(in.RulesFiles) == 0 || len(in.Groups.Groups) == 0 {
 		return nil, errors.New("provisioning: no rule groups")
 	}
 	if len(in.Dashboards) == 0 {

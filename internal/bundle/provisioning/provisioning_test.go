@@ -44,8 +44,8 @@ func fixture(t *testing.T) (Input, []byte) {
 		t.Fatal(err)
 	}
 	return Input{
-		Groups:    groups,
-		RulesFile: rulesFile,
+		Groups:     groups,
+		RulesFiles: []string{rulesFile},
 		Dashboards: map[string][]byte{
 			"b-second.json": []byte("{\n  \"uid\": \"b-second\"\n}\n"),
 			"a-first.json":  []byte("{\n  \"uid\": \"a-first\",\n  \"title\": \"A: \\\"quoted\\\"\"\n}\n"),
