@@ -173,3 +173,10 @@ func Reserved(name string) (*Family, bool) {
 	}
 	return nil, false
 }
+
+// Labels the generated SLO rules put on their series (they name the SLO, so
+// they share the namespace and must never clash with a family's labels).
+const (
+	SLOServiceLabel = Namespace + "_service"
+	SLONameLabel    = Namespace + "_slo"
+)

@@ -17,12 +17,13 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/internal/bundle/rules"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 )
 
 // The labels every SLO series carries.
 const (
-	ServiceLabel = "sre_service"
-	SLOLabel     = "sre_slo"
+	ServiceLabel = metrics.SLOServiceLabel
+	SLOLabel     = metrics.SLONameLabel
 )
 
 // The rule groups' names: recording rules first, so the alerts evaluated
