@@ -59,7 +59,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	app.UsageTemplate(usageTemplate)
 	app.Terminate(func(code int) { panic(exitCode(code)) })
 
-	commands := []command{serveCommand(app), demoCommand(app), generateCommand(app), lintCommandFor(app)}
+	commands := []command{serveCommand(app), demoCommand(app), generateCommand(app), pushCommand(app), lintCommandFor(app)}
 
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
