@@ -29,27 +29,13 @@ var validUID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 
 func newAPI(base *url.URL, client *upstream.Client) (*api, error) {
 	hc := *client.HTTP()
-	hc.Transport = statusErrors{next: hc.Transport}
+	hc.Transport = upstream.ErrorStatuses(hc.Transport)
 	// The token is set by the HTTP layer (which redacts it), not by the SDK.
 	c, err := sdk.NewClient(base.String(), "", &hc)
 	if err != nil {
 		return nil, err
 	}
 	return &api{client: c}, nil
-}
-
-// statusErrors turns an error status into the HTTP layer's classified
-// error: the SDK only formats the status into a string, which would lose
-// the reason (auth, rate_limited, server) and could quote the body whole.
-type statusErrors struct{ next http.RoundTripper }
-
-func (t statusErrors) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
-	if err != nil || resp.StatusCode < 400 {
-		return resp, err
-	}
-	defer resp.Body.Close()
-	return nil, upstream.Classify(nil, resp)
 }
 
 // apiError unwraps what the SDK and net/http made of a request error.

@@ -46,27 +46,13 @@ func newClient(rawURL string, token config.Secret, logger *slog.Logger, tweak fu
 		tweak(&opts)
 	}
 	hc := *upstream.New(opts).HTTP()
-	hc.Transport = statusErrors{next: hc.Transport}
+	hc.Transport = upstream.ErrorStatuses(hc.Transport)
 	// The token is set by the HTTP layer (which redacts it), not by the SDK.
 	c, err := sdk.NewClient(u.String(), "", &hc)
 	if err != nil {
 		return nil, fmt.Errorf("grafana URL: %w", err)
 	}
 	return &Client{sdk: c}, nil
-}
-
-// statusErrors turns an error status into the HTTP layer's classified,
-// redacted error: the SDK would only format the status into a string (and,
-// for writes, dereference a message the answer may not have).
-type statusErrors struct{ next http.RoundTripper }
-
-func (t statusErrors) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
-	if err != nil || resp.StatusCode < 400 {
-		return resp, err
-	}
-	defer resp.Body.Close()
-	return nil, upstream.Classify(nil, resp)
 }
 
 // apiError unwraps what the SDK and net/http made of a request error into
