@@ -2,13 +2,13 @@ package grafana
 
 import (
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/fileglob"
 	"github.com/sre-value/sre-value-exporter/internal/mask"
 )
 
@@ -77,7 +77,7 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 		if s.Token.IsSet() || s.TokenFile != "" {
 			fail(deps.Errorf("token", "not used with files"))
 		}
-		if _, err := path.Match(strings.ReplaceAll(s.Files, "**", "*"), ""); err != nil {
+		if !fileglob.Valid(s.Files) {
 			fail(deps.Errorf("files", "%s is not a valid glob", mask.Quote(s.Files)))
 		}
 		if strings.HasPrefix(s.Files, "/") || strings.Contains(s.Files, "..") || strings.Contains(s.Files, `\`) {

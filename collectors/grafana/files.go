@@ -4,18 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
-	"github.com/sre-value/sre-value-exporter/internal/compliance"
+	"github.com/sre-value/sre-value-exporter/internal/fileglob"
 	"github.com/sre-value/sre-value-exporter/internal/compliance/dashboard"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 )
@@ -27,7 +24,7 @@ const maxFileSize = 16 << 20
 // mapped again only when its content changed.
 func (c *Collector) syncFiles() error {
 	name := c.deps.Name()
-	paths, err := c.matchFiles()
+	paths, err := fileglob.Match(c.baseDir(), c.s.Files)
 	if err != nil {
 		return collectors.WithReason(collectors.ReasonOther, fmt.Errorf("grafana %s: files %s: %w", name, strconv.Quote(c.s.Files), err))
 	}
@@ -82,45 +79,6 @@ func (c *Collector) baseDir() string {
 		return "."
 	}
 	return c.deps.BaseDir
-}
-
-// matchFiles walks the glob's fixed leading folders and returns the
-// matching files, slash-separated and relative to the config file.
-func (c *Collector) matchFiles() ([]string, error) {
-	glob := path.Clean(c.s.Files)
-	var fixed []string
-	for _, part := range strings.Split(glob, "/") {
-		if strings.ContainsAny(part, "*?[") {
-			break
-		}
-		fixed = append(fixed, part)
-	}
-	if len(fixed) == len(strings.Split(glob, "/")) {
-		fixed = fixed[:len(fixed)-1] // a glob without wildcards names one file
-	}
-	root := filepath.Join(c.baseDir(), filepath.FromSlash(strings.Join(fixed, "/")))
-	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == root {
-				return fs.SkipAll
-			}
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(c.baseDir(), p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if compliance.MatchGlob("/"+glob, "/"+rel) {
-			out = append(out, rel)
-		}
-		return nil
-	})
-	return out, err
 }
 
 func readFile(p string) ([]byte, os.FileInfo, error) {

@@ -17,11 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sre-value/sre-value-exporter/internal/compliance"
-	"github.com/sre-value/sre-value-exporter/internal/compliance/confluence"
-	"github.com/sre-value/sre-value-exporter/internal/compliance/dashboard"
-	"github.com/sre-value/sre-value-exporter/internal/compliance/markdown"
-	"github.com/sre-value/sre-value-exporter/internal/compliance/rulefile"
-	"github.com/sre-value/sre-value-exporter/internal/compliance/slackpost"
+	"github.com/sre-value/sre-value-exporter/internal/compliance/filedoc"
 )
 
 // Options control a lint run.
@@ -51,15 +47,6 @@ func usage(format string, args ...any) error { return &UsageError{fmt.Sprintf(fo
 // ParseRule is the rule name of findings about files that cannot be read
 // as their format (invalid JSON, YAML, PromQL or XHTML).
 const ParseRule = "parse"
-
-// kinds maps file extensions to document kinds.
-var kinds = map[string]compliance.Kind{
-	".md": compliance.Markdown, ".markdown": compliance.Markdown,
-	".html": compliance.Confluence, ".xhtml": compliance.Confluence,
-	".json": compliance.Dashboard,
-	".yml":  compliance.RuleFile, ".yaml": compliance.RuleFile,
-	".txt": compliance.Slack, ".mrkdwn": compliance.Slack, ".slack": compliance.Slack,
-}
 
 // defaults are the templates for files no glob selects: a dashboard or a
 // rule file has one obvious template; prose does not.
@@ -103,7 +90,7 @@ func Run(paths []string, o Options) (*Report, error) {
 		if f.walked && f.kind == compliance.RuleFile && isRuleTest(src) {
 			continue
 		}
-		doc, problems := parse(f.path, f.kind, src)
+		doc, problems := filedoc.Parse(f.path, f.kind, src)
 		r.Files++
 		for _, p := range problems {
 			r.Findings = append(r.Findings, compliance.Finding{Rule: ParseRule, Path: f.path, Line: p.Line, Message: p.Msg, Fix: "fix the file so that it parses"})
@@ -150,9 +137,9 @@ func expand(paths []string, selected func(string) bool) ([]file, error) {
 			return nil, usage("%s", readError(p, err))
 		}
 		if !info.IsDir() {
-			k, ok := kinds[strings.ToLower(filepath.Ext(p))]
+			k, ok := filedoc.KindOf(p)
 			if !ok {
-				return nil, usage("%s: unknown file type %q: lint reads %s", p, filepath.Ext(p), extensions())
+				return nil, usage("%s: unknown file type %q: lint reads %s", p, filepath.Ext(p), filedoc.Extensions())
 			}
 			add(p, k, false)
 			continue
@@ -168,7 +155,7 @@ func expand(paths []string, selected func(string) bool) ([]file, error) {
 				}
 				return nil
 			}
-			if k, ok := kinds[strings.ToLower(filepath.Ext(q))]; ok && selected(filepath.ToSlash(q)) {
+			if k, ok := filedoc.KindOf(q); ok && selected(filepath.ToSlash(q)) {
 				add(q, k, true)
 			}
 			return nil
@@ -179,7 +166,7 @@ func expand(paths []string, selected func(string) bool) ([]file, error) {
 		// A folder that selects nothing would pass CI without checking
 		// anything: say so instead.
 		if len(out) == before {
-			return nil, usage("%s: no file to check: a folder is searched for files a template's applies_to.files selects (such as dashboards/**/*.json or docs/postmortems/*.md); name the files, or pass --template to check every %s file", p, extensions())
+			return nil, usage("%s: no file to check: a folder is searched for files a template's applies_to.files selects (such as dashboards/**/*.json or docs/postmortems/*.md); name the files, or pass --template to check every %s file", p, filedoc.Extensions())
 		}
 	}
 	return out, nil
@@ -197,44 +184,6 @@ func isRuleTest(src []byte) bool {
 	_, tests := top["tests"]
 	_, groups := top["groups"]
 	return files && tests && !groups
-}
-
-func parse(path string, kind compliance.Kind, src []byte) (*compliance.Document, []rulefile.Problem) {
-	switch kind {
-	case compliance.Markdown:
-		doc, err := markdown.Parse(path, src)
-		if err != nil {
-			return nil, []rulefile.Problem{{Line: 1, Msg: strings.TrimPrefix(err.Error(), path+": ")}}
-		}
-		return doc, nil
-	case compliance.Confluence:
-		title := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-		doc, err := confluence.Parse(confluence.Page{Title: title, Path: path}, src)
-		if err != nil {
-			return nil, []rulefile.Problem{problemAt(err, fmt.Sprintf("page %q: ", title))}
-		}
-		return doc, nil
-	case compliance.Dashboard:
-		doc, err := dashboard.Parse(src, dashboard.Meta{Path: path})
-		if err != nil {
-			return nil, []rulefile.Problem{problemAt(err, "")}
-		}
-		return doc, nil
-	case compliance.Slack:
-		return slackpost.Parse(slackpost.Message{Path: path, Text: string(src)}), nil
-	default:
-		return rulefile.Parse(path, src)
-	}
-}
-
-// problemAt splits "line N: message" errors into a line and a message.
-func problemAt(err error, prefix string) rulefile.Problem {
-	msg := strings.TrimPrefix(err.Error(), prefix)
-	var line int
-	if n, _ := fmt.Sscanf(msg, "line %d: ", &line); n == 1 {
-		_, msg, _ = strings.Cut(msg, ": ")
-	}
-	return rulefile.Problem{Line: line, Msg: msg}
 }
 
 func choose(doc *compliance.Document, kind compliance.Kind, only *compliance.Template, o Options) ([]*compliance.Template, error) {
@@ -260,13 +209,4 @@ func readError(path string, err error) string {
 		return fmt.Sprintf("%s: %s", path, pe.Err)
 	}
 	return err.Error()
-}
-
-func extensions() string {
-	var exts []string
-	for e := range kinds {
-		exts = append(exts, e)
-	}
-	slices.Sort(exts)
-	return strings.Join(exts, " ")
 }
