@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
-	"github.com/sre-value/sre-value-exporter/internal/fileglob"
 	"github.com/sre-value/sre-value-exporter/internal/compliance/dashboard"
+	"github.com/sre-value/sre-value-exporter/internal/fileglob"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 )
 
