@@ -19,7 +19,7 @@ func TestConfigCheckAcceptsTheDemoAndNamesMistakes(t *testing.T) {
 	if code := run([]string{"--config.check", "--config.file", "../../examples/demo/config.yml"}, &out, &errOut); code != 0 {
 		t.Fatalf("demo config: exit %d: %s", code, errOut.String())
 	}
-	if got := out.String(); got != "../../examples/demo/config.yml: OK (5 collectors, 8 teams, 12 services)\n" {
+	if got := out.String(); got != "../../examples/demo/config.yml: OK (6 collectors, 8 teams, 12 services)\n" {
 		t.Errorf("output = %q", got)
 	}
 

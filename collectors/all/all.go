@@ -3,6 +3,7 @@ package all
 
 import (
 	_ "github.com/sre-value/sre-value-exporter/collectors/confluence"
+	_ "github.com/sre-value/sre-value-exporter/collectors/documents"
 	_ "github.com/sre-value/sre-value-exporter/collectors/github"
 	_ "github.com/sre-value/sre-value-exporter/collectors/grafana"
 	_ "github.com/sre-value/sre-value-exporter/collectors/incidentsheet"

@@ -58,6 +58,7 @@ func configYAML(o *org, used usedValues) []byte {
 		strings.Join(wikiSpaces(o), ", "), strings.Join(wikiLabels, ", "), flowList(wikiKeyPages...), wikiStaleAfter)
 	b.WriteString(slackCollectorYAML)
 	b.WriteString(grafanaCollectorYAML)
+	b.WriteString(documentsCollectorYAML)
 	return b.Bytes()
 }
 

@@ -69,7 +69,10 @@ func Generate(dir string, end time.Time) error {
 	if err := writeSlackExport(dir, files); err != nil {
 		return err
 	}
-	return writeDashboards(dir, files)
+	if err := writeFolder(dir, DashboardsDir, files); err != nil {
+		return err
+	}
+	return writeFolder(dir, PostmortemsDir, files)
 }
 
 // render produces every file's content in memory, keyed by file name.
@@ -102,6 +105,15 @@ func render(end time.Time) (map[string][]byte, error) {
 		}
 		out[t.file] = data
 		used.add(tab)
+		if t.file == "incidents.csv" {
+			postmortems, err := postmortemFiles(tab)
+			if err != nil {
+				return nil, fmt.Errorf("demo: %s: %w", PostmortemsDir, err)
+			}
+			for name, data := range postmortems {
+				out[name] = data
+			}
+		}
 	}
 	out["config.yml"] = configYAML(o, used)
 	slack, err := slackExportFiles(o, c)

@@ -124,9 +124,10 @@ func (d demoDashboard) model() map[string]any {
 	return m
 }
 
-// writeDashboards writes the dashboards folder afresh.
-func writeDashboards(dir string, files map[string][]byte) error {
-	root := filepath.Join(dir, DashboardsDir)
+// writeFolder writes the sub folder's files afresh, so files the demo no
+// longer makes do not linger.
+func writeFolder(dir, sub string, files map[string][]byte) error {
+	root := filepath.Join(dir, sub)
 	if err := os.RemoveAll(root); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -135,7 +136,7 @@ func writeDashboards(dir string, files map[string][]byte) error {
 	}
 	var names []string
 	for name := range files {
-		if strings.HasPrefix(name, DashboardsDir+"/") {
+		if strings.HasPrefix(name, sub+"/") {
 			names = append(names, name)
 		}
 	}
