@@ -74,16 +74,16 @@ func TestPostmortemsAreCheckedByTheirTemplateAndCountedByCreation(t *testing.T) 
 	// By hand: the compliant one is 10 days old (7d: none; 30d and 90d:
 	// it), the failing one 49 days old (90d only).
 	expect := map[string]float64{
-		`sre_documents_files{state="checked"}`:     2,
-		`sre_documents_files{state="no_template"}`: 1,
-		`sre_documents_files{state="unreadable"}`:  1,
-		`sre_format_documents_checked_in_window{source="documents",template="postmortem",window="30d"}`: 1,
-		`sre_format_documents_checked_in_window{source="documents",template="postmortem",window="90d"}`: 2,
-		`sre_format_documents_passing_in_window{source="documents",template="postmortem",window="30d"}`: 1,
-		`sre_format_documents_passing_in_window{source="documents",template="postmortem",window="90d"}`: 1,
-		`sre_format_documents_failing{source="documents",template="postmortem"}`:                       1,
-		`sre_format_rule_failures_in_window{rule="sections",source="documents",template="postmortem",window="90d"}`:  1,
-		`sre_format_rule_failures_in_window{rule="length",source="documents",template="postmortem",window="90d"}`:    1,
+		`sre_documents_files{state="checked"}`:                                                                      2,
+		`sre_documents_files{state="no_template"}`:                                                                  1,
+		`sre_documents_files{state="unreadable"}`:                                                                   1,
+		`sre_format_documents_checked_in_window{source="documents",template="postmortem",window="30d"}`:             1,
+		`sre_format_documents_checked_in_window{source="documents",template="postmortem",window="90d"}`:             2,
+		`sre_format_documents_passing_in_window{source="documents",template="postmortem",window="30d"}`:             1,
+		`sre_format_documents_passing_in_window{source="documents",template="postmortem",window="90d"}`:             1,
+		`sre_format_documents_failing{source="documents",template="postmortem"}`:                                    1,
+		`sre_format_rule_failures_in_window{rule="sections",source="documents",template="postmortem",window="90d"}`: 1,
+		`sre_format_rule_failures_in_window{rule="length",source="documents",template="postmortem",window="90d"}`:   1,
 	}
 	for k, v := range expect {
 		if got, ok := checks[k]; !ok || got != v {

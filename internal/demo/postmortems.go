@@ -24,11 +24,11 @@ const documentsCollectorYAML = `  - kind: documents
 type postmortemFlaw int
 
 const (
-	compliant        postmortemFlaw = iota
-	noRootCause                     // sections
-	actionsFirst                    // order
-	emptyImpact                     // non-empty
-	tooShort                        // length (and non-empty)
+	compliant    postmortemFlaw = iota
+	noRootCause                 // sections
+	actionsFirst                // order
+	emptyImpact                 // non-empty
+	tooShort                    // length (and non-empty)
 	postmortemFlaws
 )
 
