@@ -387,3 +387,44 @@ func TestAURLWithCredentialsIsRefusedWithoutEchoingThem(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+func TestAURLWithACredentialInItsQueryIsRefusedWithoutEchoingIt(t *testing.T) {
+	for _, tc := range []struct{ url, param string }{
+		{"https://sheets.example.com/export.csv?format=csv&access_token=s3cr3tvalue", "access_token"},
+		{"https://files.example.com/incidents.csv?X-Amz-Signature=s3cr3tvalue&X-Amz-Expires=600", "X-Amz-Signature"},
+		{"https://gitlab.example.com/api/v4/x.csv?private_token=s3cr3tvalue", "private_token"},
+	} {
+		yml := "collectors:\n  - kind: incidentsheet\n    name: ops\n    source: " + tc.url + "\n"
+		cfg, err := Parse("cfg.yml", []byte(yml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var settings struct {
+			Source string `yaml:"source"`
+		}
+		c := cfg.Collectors[0]
+		err = cfg.Decoder().Decode(&c.Settings, c.Field(), &settings)
+		if err == nil {
+			t.Fatalf("%s was accepted", tc.url)
+		}
+		if strings.Contains(err.Error(), "s3cr3tvalue") {
+			t.Errorf("the error echoes the secret: %v", err)
+		}
+		if want := "cfg.yml:4: collectors[0].source: a URL must not carry a credential in its query (" + tc.param + "=...)"; !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %v, want %q", err, want)
+		}
+	}
+	// Ordinary query parameters are fine.
+	yml := "collectors:\n  - kind: incidentsheet\n    name: ops\n    source: https://docs.google.com/spreadsheets/d/e/2PACX-1/pub?output=csv&gid=0\n"
+	cfg, err := Parse("cfg.yml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var settings struct {
+		Source string `yaml:"source"`
+	}
+	c := cfg.Collectors[0]
+	if err := cfg.Decoder().Decode(&c.Settings, c.Field(), &settings); err != nil {
+		t.Errorf("a published sheet URL was refused: %v", err)
+	}
+}

@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,6 +157,29 @@ func hasCredentials(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.User != nil
 }
 
+// secretParams are query parameters that carry credentials by convention
+// (OAuth's access_token, GitLab's private_token, signed URLs' signature).
+var secretParams = map[string]bool{
+	"token": true, "access_token": true, "api_key": true, "apikey": true, "api-key": true,
+	"password": true, "passwd": true, "pwd": true, "secret": true, "client_secret": true,
+	"private_token": true, "auth": true, "sig": true, "signature": true, "x-amz-signature": true,
+}
+
+// secretParam returns the first query parameter of an http(s) URL that
+// carries a credential, or "".
+func secretParam(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.RawQuery == "" {
+		return ""
+	}
+	for _, name := range slices.Sorted(maps.Keys(u.Query())) {
+		if secretParams[strings.ToLower(name)] {
+			return name
+		}
+	}
+	return ""
+}
+
 // decodeScalar sets v from a scalar node. Whole-number settings take only
 // YAML integers: yaml.v3 would silently cut 9.5 to 9.
 func (d Decoder) decodeScalar(node *yaml.Node, v reflect.Value) error {
@@ -167,6 +192,9 @@ func (d Decoder) decodeScalar(node *yaml.Node, v reflect.Value) error {
 		}
 		if hasCredentials(s) {
 			return errors.New("a URL must not carry credentials (user:password@): URLs are shown in errors and on the landing page; put the secret in token or token_file")
+		}
+		if p := secretParam(s); p != "" {
+			return fmt.Errorf("a URL must not carry a credential in its query (%s=...): URLs are shown in errors and on the landing page; put the secret in token or token_file", p)
 		}
 		v.SetString(s)
 		return nil
