@@ -74,9 +74,14 @@ func (d Deps) DecodeSettings(out any) error {
 }
 
 // Errorf returns a config error about a kind-specific field (relative to
-// the collector, as in "tables[0].path").
+// the collector, as in "tables[0].path"), at the field's own line when the
+// file sets it, else at the collector's.
 func (d Deps) Errorf(field string, format string, args ...any) error {
-	return &config.Error{File: d.Decoder.File, Line: d.Config.Line, Field: d.Config.Field() + "." + field, Msg: fmt.Sprintf(format, args...)}
+	line := config.LineOf(&d.Config.Settings, field)
+	if line == 0 {
+		line = d.Config.Line
+	}
+	return &config.Error{File: d.Decoder.File, Line: line, Field: d.Config.Field() + "." + field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Factory builds a collector instance; it validates the settings and must

@@ -702,22 +702,22 @@ func TestSettingsAreCheckedWithExactMessages(t *testing.T) {
 		{"an unknown setting", "source: a.csv\ntimezon: UTC",
 			`testdata/config.yml:16: collectors[0]: unknown field "timezon" (did you mean "timezone"?)`},
 		{"a column override for a column that does not exist", "source: a.csv\ncolumns: {openned: Start}",
-			`testdata/config.yml:13: collectors[0].columns: "openned" is not a column of this table (columns: id, title, severity, service, team, opened, acknowledged, resolved, postmortem, action_items_open, action_items_done, action_items_overdue)`},
+			`testdata/config.yml:16: collectors[0].columns: "openned" is not a column of this table (columns: id, title, severity, service, team, opened, acknowledged, resolved, postmortem, action_items_open, action_items_done, action_items_overdue)`},
 		{"a date format without date elements", "source: a.csv\ndate_format: DD/MM/YYYY",
-			`testdata/config.yml:13: collectors[0].date_format: "DD/MM/YYYY" has no date elements; write it with Go's reference date, as in 02/01/2006 for day/month/year`},
+			`testdata/config.yml:16: collectors[0].date_format: "DD/MM/YYYY" has no date elements; write it with Go's reference date, as in 02/01/2006 for day/month/year`},
 		{"a severity map to a made-up severity", "source: a.csv\nseverity_map: {urgent: critical}",
-			`testdata/config.yml:13: collectors[0].severity_map.urgent: "critical" is not a severity; use sev1 (most severe) to sev5, or unknown`},
+			`testdata/config.yml:16: collectors[0].severity_map.urgent: "critical" is not a severity; use sev1 (most severe) to sev5, or unknown`},
 		{"an unknown timezone", "source: a.csv\ntimezone: Mars/Olympus",
-			`testdata/config.yml:13: collectors[0].timezone: "Mars/Olympus" is not a time zone (use a name such as Europe/Berlin or America/New_York)`},
+			`testdata/config.yml:16: collectors[0].timezone: "Mars/Olympus" is not a time zone (use a name such as Europe/Berlin or America/New_York)`},
 		{"an ftp URL", "source: ftp://example.com/incidents.csv",
-			"testdata/config.yml:13: collectors[0].source: only http and https URLs are supported; anything else is read as a file path"},
+			"testdata/config.yml:15: collectors[0].source: only http and https URLs are supported; anything else is read as a file path"},
 		{"a URL without a host, not echoed", "source: https:///pub?key=SECRET",
-			"testdata/config.yml:13: collectors[0].source: not a valid http(s) URL"},
+			"testdata/config.yml:15: collectors[0].source: not a valid http(s) URL"},
 		{"every mistake is reported at once", "columns: {openned: Start}\nseverity_map: {urgent: critical}\ntimezone: Mars/Olympus",
 			"testdata/config.yml:13: collectors[0].source: required: a CSV file (relative to the config file) or the http(s) URL of a published sheet\n" +
-				`testdata/config.yml:13: collectors[0].columns: "openned" is not a column of this table (columns: id, title, severity, service, team, opened, acknowledged, resolved, postmortem, action_items_open, action_items_done, action_items_overdue)` + "\n" +
-				`testdata/config.yml:13: collectors[0].severity_map.urgent: "critical" is not a severity; use sev1 (most severe) to sev5, or unknown` + "\n" +
-				`testdata/config.yml:13: collectors[0].timezone: "Mars/Olympus" is not a time zone (use a name such as Europe/Berlin or America/New_York)`},
+				`testdata/config.yml:15: collectors[0].columns: "openned" is not a column of this table (columns: id, title, severity, service, team, opened, acknowledged, resolved, postmortem, action_items_open, action_items_done, action_items_overdue)` + "\n" +
+				`testdata/config.yml:16: collectors[0].severity_map.urgent: "critical" is not a severity; use sev1 (most severe) to sev5, or unknown` + "\n" +
+				`testdata/config.yml:17: collectors[0].timezone: "Mars/Olympus" is not a time zone (use a name such as Europe/Berlin or America/New_York)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, "testdata", tc.settings)

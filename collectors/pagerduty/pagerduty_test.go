@@ -721,8 +721,13 @@ func TestBadSettingsAreRejectedWithFileLineAndField(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			// The collector entry follows the catalog and "collectors:".
-			line := strings.Count(catalogYAML, "\n") + 2
+			// The collector entry follows the catalog and "collectors:"; the
+			// error points at the setting's own line: url two lines into
+			// the entry, the extra settings four.
+			line := strings.Count(catalogYAML, "\n") + 2 + 4
+			if strings.HasPrefix(tc.settings, "url:") {
+				line -= 2
+			}
 			if want := fmt.Sprintf("%s:%d: %s", filepath.Join(dir, "config.yml"), line, tc.want); err.Error() != want {
 				t.Errorf("error\n%s\nwant\n%s", err, want)
 			}
@@ -738,12 +743,16 @@ func TestEveryBadSettingIsReportedAtOnce(t *testing.T) {
 	}
 	defer st.Close()
 	_, err = buildCollector(dir, "http://127.0.0.1:1", "page_size: 500\nurgencies: [high, urgent]\nseverity_map: {low: minor, high: critical}\nwindow: 200d", st, time.Now, nil)
-	at := fmt.Sprintf("%s:%d: ", filepath.Join(dir, "config.yml"), strings.Count(catalogYAML, "\n")+2)
-	want := at + `collectors[0].urgencies[1]: "urgent" is not an urgency (high or low)` + "\n" +
-		at + `collectors[0].severity_map.high: "critical" must be one of sev1, sev2, sev3, sev4, sev5, unknown` + "\n" +
-		at + `collectors[0].severity_map.low: "minor" must be one of sev1, sev2, sev3, sev4, sev5, unknown` + "\n" +
-		at + `collectors[0].page_size: 500 must be between 1 and 100` + "\n" +
-		at + `collectors[0].window: 200d must be between 1h and 180d (PagerDuty lists at most six months at a time)`
+	// Each at its own line (settings start four lines into the entry), in
+	// the file's order.
+	at := func(n int) string {
+		return fmt.Sprintf("%s:%d: ", filepath.Join(dir, "config.yml"), strings.Count(catalogYAML, "\n")+2+4+n)
+	}
+	want := at(0) + `collectors[0].page_size: 500 must be between 1 and 100` + "\n" +
+		at(1) + `collectors[0].urgencies[1]: "urgent" is not an urgency (high or low)` + "\n" +
+		at(2) + `collectors[0].severity_map.high: "critical" must be one of sev1, sev2, sev3, sev4, sev5, unknown` + "\n" +
+		at(2) + `collectors[0].severity_map.low: "minor" must be one of sev1, sev2, sev3, sev4, sev5, unknown` + "\n" +
+		at(3) + `collectors[0].window: 200d must be between 1h and 180d (PagerDuty lists at most six months at a time)`
 	if err == nil || err.Error() != want {
 		t.Errorf("error\n%v\nwant\n%s", err, want)
 	}

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"go.yaml.in/yaml/v3"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -426,5 +428,22 @@ func TestAURLWithACredentialInItsQueryIsRefusedWithoutEchoingIt(t *testing.T) {
 	c := cfg.Collectors[0]
 	if err := cfg.Decoder().Decode(&c.Settings, c.Field(), &settings); err != nil {
 		t.Errorf("a published sheet URL was refused: %v", err)
+	}
+}
+
+func TestLineOfFindsTheSettingInsideItsSection(t *testing.T) {
+	var root yaml.Node
+	src := "url: https://x\ntables:\n  - {type: training, source: a.csv}\n  - type: events\n    source: b.csv\nseverity_map:\n  urgent: critical\n"
+	if err := yaml.Unmarshal([]byte(src), &root); err != nil {
+		t.Fatal(err)
+	}
+	m := root.Content[0]
+	for path, want := range map[string]int{
+		"url": 1, "tables": 2, "tables[0]": 3, "tables[1]": 4, "tables[1].source": 5,
+		"severity_map.urgent": 7, "missing": 0, "tables[5]": 2, "url.deeper": 1,
+	} {
+		if got := LineOf(m, path); got != want {
+			t.Errorf("LineOf(%q) = %d, want %d", path, got, want)
+		}
 	}
 }

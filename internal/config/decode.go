@@ -360,3 +360,41 @@ func cleanYAMLError(err error) string {
 	s = strings.TrimPrefix(s, "yaml: unmarshal errors:\n  ")
 	return strings.TrimPrefix(s, "yaml: ")
 }
+
+// LineOf returns the line of the setting at path (such as "tables[1].path"
+// or "url") inside node, a mapping, or 0 if it is not there. Errors found
+// after decoding then point at the setting rather than at its section.
+func LineOf(node *yaml.Node, path string) int {
+	line := 0
+	for _, part := range strings.Split(path, ".") {
+		name, rest, _ := strings.Cut(part, "[")
+		if name != "" {
+			if node == nil || node.Kind != yaml.MappingNode {
+				return line
+			}
+			var found *yaml.Node
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				if node.Content[i].Value == name {
+					line, found = node.Content[i].Line, node.Content[i+1]
+					break
+				}
+			}
+			if found == nil {
+				return line
+			}
+			node = found
+		}
+		for rest != "" {
+			var idx string
+			idx, rest, _ = strings.Cut(rest, "]")
+			rest = strings.TrimPrefix(rest, "[")
+			i, err := strconv.Atoi(idx)
+			if err != nil || node.Kind != yaml.SequenceNode || i < 0 || i >= len(node.Content) {
+				return line
+			}
+			node = node.Content[i]
+			line = node.Line
+		}
+	}
+	return line
+}
