@@ -1,13 +1,13 @@
 package config
 
 import (
-	"go.yaml.in/yaml/v3"
-
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func TestParseReportsMistakesWithFileLineAndField(t *testing.T) {
