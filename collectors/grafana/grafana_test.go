@@ -136,10 +136,10 @@ func legacyFindings(where string) []string {
 	return []string{
 		"format: " + where + ": team-dashboard/title: title \"old stuff\" does not match ^[A-Z][A-Za-z0-9 &-]* / \\S.*$ (fix: name it \"<Team> / <what it shows>\", e.g. \"Payments / Service health\")",
 		"format: " + where + ": team-dashboard/team-tag: no tag matching \"team[:=-].+\" (has none) (fix: add a tag team:<team name>)",
-		"format: " + where + ": team-dashboard/datasource-variable: missing \"datasource_variables\" (fix: add a template variable of type Datasource (e.g. datasource) so the dashboard works on every Prometheus)",
+		"format: " + where + ": team-dashboard/datasource-variable: missing a template variable of type Datasource (fix: add a template variable of type Datasource (e.g. datasource) so the dashboard works on every Prometheus)",
 		"format: " + where + ": team-dashboard/panel-datasource: panel \"Requests\": datasource \"Prometheus\" does not match ^(\\$\\{?[A-Za-z_]\\w*(:\\w+)?\\}?|-- (Mixed|Dashboard|Grafana) --|grafana)$ (fix: select the dashboard's datasource variable (${datasource}) instead of a fixed datasource)",
-		"format: " + where + ": team-dashboard/panel-unit: panel \"Requests\": missing \"unit\" (fix: set Standard options > Unit on the panel)",
-		"format: " + where + ": team-dashboard/panel-description: panel \"Requests\": missing \"description\" (fix: describe what the panel shows and what good looks like)",
+		"format: " + where + ": team-dashboard/panel-unit: panel \"Requests\": missing a unit (fix: set Standard options > Unit on the panel)",
+		"format: " + where + ": team-dashboard/panel-description: panel \"Requests\": missing a description (fix: describe what the panel shows and what good looks like)",
 		"format: " + where + ": team-dashboard/slo-row: missing section \"SLO\" (fix: add a row titled \"SLO\")",
 		"format: " + where + ": team-dashboard/runbook-links: no link matching \"runbook\" (fix: add a dashboard link (or panel link) to the team's runbooks)",
 		"format: " + where + ": team-dashboard/legacy-panels: panel \"Requests\": type \"graph\" is not allowed (fix: migrate the panel (graph -> Time series, singlestat -> Stat, table-old -> Table))",
@@ -420,7 +420,7 @@ func TestDashboardFilesGetTheSameChecks(t *testing.T) {
 	// Findings point at file:line: the title is on line 3, the panel on 5.
 	for _, want := range []string{
 		"format: dashboards/ops/legacy.json:3: team-dashboard/title: ",
-		"format: dashboards/ops/legacy.json:5: team-dashboard/panel-unit: panel \"Requests\": missing \"unit\"",
+		"format: dashboards/ops/legacy.json:5: team-dashboard/panel-unit: panel \"Requests\": missing a unit",
 	} {
 		if !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, want) }) {
 			t.Errorf("no note starts with %q in\n%s", want, strings.Join(notes, "\n"))

@@ -171,14 +171,14 @@ func TestEveryBuiltInTemplatePassesAGoodDocumentAndExplainsABadOne(t *testing.T)
 		{
 			name: "a dashboard with a legacy graph, fixed datasources and no uid, tag, SLO row or runbooks fails", template: "team-dashboard", fixture: "dashboards/payments-stuff.json",
 			want: []string{
-				`testdata/dashboards/payments-stuff.json:2: team-dashboard/uid: missing "uid" (fix: set a stable uid, so links to the dashboard survive re-imports)`,
+				`testdata/dashboards/payments-stuff.json:2: team-dashboard/uid: missing a uid (fix: set a stable uid, so links to the dashboard survive re-imports)`,
 				`testdata/dashboards/payments-stuff.json:2: team-dashboard/title: title "payments stuff" does not match ^[A-Z][A-Za-z0-9 &-]* / \S.*$ (fix: name it "<Team> / <what it shows>", e.g. "Payments / Service health")`,
 				`testdata/dashboards/payments-stuff.json:2: team-dashboard/team-tag: no tag matching "team[:=-].+" (has payments) (fix: add a tag team:<team name>)`,
-				`testdata/dashboards/payments-stuff.json:2: team-dashboard/datasource-variable: missing "datasource_variables" (fix: add a template variable of type Datasource (e.g. datasource) so the dashboard works on every Prometheus)`,
+				`testdata/dashboards/payments-stuff.json:2: team-dashboard/datasource-variable: missing a template variable of type Datasource (fix: add a template variable of type Datasource (e.g. datasource) so the dashboard works on every Prometheus)`,
 				`testdata/dashboards/payments-stuff.json:5: team-dashboard/panel-datasource: panel "Errors": datasource "Prometheus-prod" does not match ^(\$\{?[A-Za-z_]\w*(:\w+)?\}?|-- (Mixed|Dashboard|Grafana) --|grafana)$ (fix: select the dashboard's datasource variable (${datasource}) instead of a fixed datasource)`,
 				`testdata/dashboards/payments-stuff.json:12: team-dashboard/panel-datasource: panel "Requests": datasource "P1809F7CD0C75ACF3" does not match ^(\$\{?[A-Za-z_]\w*(:\w+)?\}?|-- (Mixed|Dashboard|Grafana) --|grafana)$ (fix: select the dashboard's datasource variable (${datasource}) instead of a fixed datasource)`,
-				`testdata/dashboards/payments-stuff.json:5: team-dashboard/panel-unit: panel "Errors": missing "unit" (fix: set Standard options > Unit on the panel)`,
-				`testdata/dashboards/payments-stuff.json:5: team-dashboard/panel-description: panel "Errors": missing "description" (fix: describe what the panel shows and what good looks like)`,
+				`testdata/dashboards/payments-stuff.json:5: team-dashboard/panel-unit: panel "Errors": missing a unit (fix: set Standard options > Unit on the panel)`,
+				`testdata/dashboards/payments-stuff.json:5: team-dashboard/panel-description: panel "Errors": missing a description (fix: describe what the panel shows and what good looks like)`,
 				`testdata/dashboards/payments-stuff.json:2: team-dashboard/slo-row: missing section "SLO" (fix: add a row titled "SLO")`,
 				`testdata/dashboards/payments-stuff.json:2: team-dashboard/runbook-links: no link matching "runbook" (fix: add a dashboard link (or panel link) to the team's runbooks)`,
 				`testdata/dashboards/payments-stuff.json:5: team-dashboard/legacy-panels: panel "Errors": type "graph" is not allowed (fix: migrate the panel (graph -> Time series, singlestat -> Stat, table-old -> Table))`,

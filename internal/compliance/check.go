@@ -403,10 +403,25 @@ func headingHint(k Kind, name string) string {
 }
 
 func fieldName(k Kind, name string) string {
-	if k == Incident {
+	switch k {
+	case Incident:
 		return fmt.Sprintf("%s field", name)
+	case Dashboard:
+		if words, ok := dashboardFields[name]; ok {
+			return words
+		}
 	}
 	return fmt.Sprintf("%q", name)
+}
+
+// dashboardFields say in Grafana's words what the dashboard mapper's
+// fields are; the mapper's names are for templates, not for people.
+var dashboardFields = map[string]string{
+	"datasource_variables": "a template variable of type Datasource",
+	"description":          "a description",
+	"unit":                 "a unit",
+	"uid":                  "a uid",
+	"title":                "a title",
 }
 
 func fieldHint(k Kind, name string) string {

@@ -157,7 +157,7 @@ func TestEveryRuleKindPassesAndFails(t *testing.T) {
 			name: "required fields on each panel skip the listed panel types and name the panel",
 			rule: compliance.RuleSpec{Kind: compliance.RequiredFields, Each: "panel", Skip: map[string][]string{"type": {"row"}}, Fields: []string{"unit"}},
 			doc:  panels,
-			want: []string{`d.json:20: t/r: panel "Errors": missing "unit" (fix: set "unit")`},
+			want: []string{`d.json:20: t/r: panel "Errors": missing a unit (fix: set "unit")`},
 		},
 		{
 			name: "a field with max 0 must not be set",
