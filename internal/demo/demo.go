@@ -72,7 +72,10 @@ func Generate(dir string, end time.Time) error {
 	if err := writeFolder(dir, DashboardsDir, files); err != nil {
 		return err
 	}
-	return writeFolder(dir, PostmortemsDir, files)
+	if err := writeFolder(dir, PostmortemsDir, files); err != nil {
+		return err
+	}
+	return writeFolder(dir, HandbookDir, files)
 }
 
 // render produces every file's content in memory, keyed by file name.
@@ -105,6 +108,15 @@ func render(end time.Time) (map[string][]byte, error) {
 		}
 		out[t.file] = data
 		used.add(tab)
+		if t.file == "newsletter.csv" {
+			handbook, err := handbookFiles(tab, c)
+			if err != nil {
+				return nil, fmt.Errorf("demo: %s: %w", HandbookDir, err)
+			}
+			for name, data := range handbook {
+				out[name] = data
+			}
+		}
 		if t.file == "incidents.csv" {
 			postmortems, err := postmortemFiles(tab)
 			if err != nil {

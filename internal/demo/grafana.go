@@ -142,7 +142,11 @@ func writeFolder(dir, sub string, files map[string][]byte) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), files[name], 0o644); err != nil {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if err := os.WriteFile(p, files[name], 0o644); err != nil {
 			return fmt.Errorf("demo: write %s: %w", name, err)
 		}
 	}

@@ -10,13 +10,14 @@ import (
 
 // PostmortemsDir holds the demo's postmortems as Markdown files, the way
 // many teams keep them in a repository; the documents collector checks
-// them against the built-in postmortem template.
+// them against the built-in postmortem template (and the handbook's pages
+// against theirs).
 const PostmortemsDir = "postmortems"
 
 // documentsCollectorYAML is the demo configuration's documents collector.
 const documentsCollectorYAML = `  - kind: documents
     name: demo-docs
-    files: ["postmortems/*.md"]
+    files: ["postmortems/*.md", "handbook/**/*.md"]
 `
 
 // postmortemFlaw is what a non-compliant demo postmortem gets wrong; each
