@@ -8,9 +8,12 @@ package collectors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -68,9 +71,69 @@ func (d Deps) Name() string { return d.Config.Name }
 // that renaming a collector's kind never reads another kind's records.
 func (d Deps) StoreKey() string { return d.Config.Kind + "/" + d.Config.Name }
 
-// DecodeSettings strictly decodes the kind-specific settings into out.
+// DecodeSettings strictly decodes the kind-specific settings into out. It
+// goes on past mistakes, leaving a setting it cannot decode at its zero
+// value, so the kind can still check the rest and report every mistake at
+// once through SettingsErrors.
 func (d Deps) DecodeSettings(out any) error {
 	return d.Decoder.Decode(&d.Config.Settings, d.Config.Field(), out)
+}
+
+// Secret reads the secret setting name (such as "token"), given inline as
+// an ${ENV} reference or in the file of name_file; a mistake points at the
+// line that sets it.
+func (d Deps) Secret(name string, inline config.Secret, file string, required bool) (config.Secret, error) {
+	key := name
+	if file != "" {
+		key = name + "_file"
+	}
+	line := config.LineOf(&d.Config.Settings, key)
+	if line == 0 {
+		line = d.Config.Line
+	}
+	return config.SecretSetting(d.Decoder, line, d.Config.Field()+"."+name, inline, file, d.BaseDir, required)
+}
+
+// SettingsErrors joins the settings' decode error with the kind's own
+// checks, leaving out a check of a setting that already failed to decode:
+// its zero value would only repeat the mistake in other words.
+func (d Deps) SettingsErrors(decodeErr error, checks ...error) error {
+	var undecoded []string
+	for _, e := range flatten(decodeErr) {
+		var ce *config.Error
+		// An unknown key is reported on the collector itself and leaves
+		// no setting undecoded.
+		if errors.As(e, &ce) && ce.Field != d.Config.Field() {
+			undecoded = append(undecoded, ce.Field)
+		}
+	}
+	all := []error{decodeErr}
+	for _, c := range checks {
+		for _, e := range flatten(c) {
+			var ce *config.Error
+			if errors.As(e, &ce) && slices.ContainsFunc(undecoded, func(f string) bool {
+				return ce.Field == f || strings.HasPrefix(ce.Field, f+".") || strings.HasPrefix(ce.Field, f+"[")
+			}) {
+				continue
+			}
+			all = append(all, e)
+		}
+	}
+	return config.Join(all...)
+}
+
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }
 
 // Errorf returns a config error about a kind-specific field (relative to

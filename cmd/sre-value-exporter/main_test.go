@@ -84,7 +84,8 @@ collectors:
 	want := strings.Join([]string{
 		file + `:2: global.timeout: cannot use "soon" as a duration (such as 30s, 5m, 1h)`,
 		file + `:6: catalog.teams[0].members: cannot use "9.5" as a whole number`,
-		file + `:8: collectors[0].token_file: cannot read secret file "ghp_…": no such file or directory`,
+		file + `:13: collectors[0].token_file: cannot read secret file "ghp_…": no such file or directory`,
+		file + `:17: collectors[1].token_file: cannot read secret file "token": no such file or directory`,
 		file + `:18: collectors[1].page_size: cannot use "ghp_…" as a whole number`,
 		file + `:20: collectors[1].labels[0]: environment variable SRE_CHECK_EMPTY is set but empty`,
 		file + `:21: collectors[2].kind: unknown collector kind "nope" (known: ` + knownKinds() + `)`,

@@ -91,9 +91,16 @@ type settings struct {
 
 func parseSettings(deps collectors.Deps) (*settings, error) {
 	var s settings
-	if err := deps.DecodeSettings(&s.Settings); err != nil {
+	decodeErr := deps.DecodeSettings(&s.Settings)
+	out, err := s.check(deps)
+	if err := deps.SettingsErrors(decodeErr, err); err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// check validates the decoded settings; it stops at the first mistake.
+func (s settings) check(deps collectors.Deps) (*settings, error) {
 	switch {
 	case s.URL == "" && s.PagesCSV == "":
 		return nil, deps.Errorf("url", "required: the wiki URL (such as https://example.atlassian.net/wiki), or pages_csv for a page list without API access")
@@ -244,7 +251,7 @@ func (s *settings) parseLive(deps collectors.Deps) error {
 		return deps.Errorf("deployment", "%q is not %q or %q", s.Deployment, Cloud, DataCenter)
 	}
 	s.base = u
-	s.token, err = config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", s.Token, s.TokenFile, deps.BaseDir, true)
+	s.token, err = deps.Secret("token", s.Token, s.TokenFile, true)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,6 @@ import (
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/compliance"
 	"github.com/sre-value/sre-value-exporter/internal/compliance/filedoc"
-	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/fileglob"
 	"github.com/sre-value/sre-value-exporter/internal/formatcheck"
 	"github.com/sre-value/sre-value-exporter/internal/mask"
@@ -96,9 +95,7 @@ type Collector struct {
 // New builds a documents collector; it reads nothing yet.
 func New(deps collectors.Deps) (collectors.Collector, error) {
 	var s Settings
-	if err := deps.DecodeSettings(&s); err != nil {
-		return nil, err
-	}
+	decodeErr := deps.DecodeSettings(&s)
 	var errs []error
 	if len(s.Files) == 0 {
 		errs = append(errs, deps.Errorf("files", "set at least one glob of files to check, such as postmortems/*.md"))
@@ -130,14 +127,10 @@ func New(deps collectors.Deps) (collectors.Collector, error) {
 		}
 		c.templates = append(c.templates, t)
 	}
-	if len(errs) > 0 {
-		return nil, joinErrors(errs)
+	if err := deps.SettingsErrors(decodeErr, errs...); err != nil {
+		return nil, err
 	}
 	return c, nil
-}
-
-func joinErrors(errs []error) error {
-	return config.Join(errs...)
 }
 
 func (c *Collector) baseDir() string {

@@ -189,3 +189,24 @@ func TestNoMatchingFileIsAFailedSyncNamingTheGlob(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A misspelt key does not hide the collector's other mistakes, and a
+// setting that failed to decode is not reported a second time.
+func TestAnUnknownKeyAndTheOtherMistakesAreReportedTogether(t *testing.T) {
+	_, err := build(t, "testdata/docs", "    files: [\"/abs/*.md\"]\n    templats: [postmortem]\n")
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{
+		`exporter.yml:4: collectors[0].files[0]: "/abs/*.md" must be a slash-separated glob`,
+		`exporter.yml:5: collectors[0]: unknown field "templats" (did you mean "templates"?)`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	_, err = build(t, "testdata/docs", "    files: {a: b}\n")
+	if err == nil || strings.Count(err.Error(), "collectors[0].files") != 1 {
+		t.Errorf("a files setting of the wrong type is reported once: %v", err)
+	}
+}

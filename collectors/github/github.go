@@ -118,13 +118,11 @@ var severityValues = map[string]bool{"sev1": true, "sev2": true, "sev3": true, "
 // replace its clock and sleep).
 func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collector, error) {
 	var cfg Settings
-	if err := deps.DecodeSettings(&cfg); err != nil {
-		return nil, err
-	}
+	decodeErr := deps.DecodeSettings(&cfg)
 	// Every rule is checked, so one run names every mistake.
 	var errs []error
 	fail := func(err error) { errs = append(errs, err) }
-	token, err := config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", cfg.Token, cfg.TokenFile, deps.BaseDir, true)
+	token, err := deps.Secret("token", cfg.Token, cfg.TokenFile, true)
 	if err != nil {
 		fail(err)
 	}
@@ -204,7 +202,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collecto
 			fail(deps.Errorf("base_url", "%s is not an http(s) URL such as https://ghe.example.com/api/v3/", mask.Quote(cfg.BaseURL)))
 		}
 	}
-	if err := config.Join(errs...); err != nil {
+	if err := deps.SettingsErrors(decodeErr, errs...); err != nil {
 		return nil, err
 	}
 

@@ -49,9 +49,7 @@ type settings struct {
 
 func parseSettings(deps collectors.Deps) (*settings, error) {
 	var s settings
-	if err := deps.DecodeSettings(&s.Settings); err != nil {
-		return nil, err
-	}
+	decodeErr := deps.DecodeSettings(&s.Settings)
 	var errs []error
 	fail := func(err error) {
 		if err != nil {
@@ -70,7 +68,7 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 			u.Path = strings.TrimSuffix(u.Path, "/")
 			s.base = u
 		}
-		token, err := config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", s.Token, s.TokenFile, deps.BaseDir, true)
+		token, err := deps.Secret("token", s.Token, s.TokenFile, true)
 		fail(err)
 		s.token = token
 	default:
@@ -112,7 +110,7 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 	if s.refetch < time.Minute {
 		fail(deps.Errorf("refetch_interval", "%s is shorter than 1m", s.refetch))
 	}
-	if err := config.Join(errs...); err != nil {
+	if err := deps.SettingsErrors(decodeErr, errs...); err != nil {
 		return nil, err
 	}
 	return &s, nil

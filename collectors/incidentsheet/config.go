@@ -11,7 +11,6 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
-	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/tabular"
 )
@@ -87,9 +86,7 @@ type settings struct {
 
 func parseSettings(deps collectors.Deps) (*settings, error) {
 	var s settings
-	if err := deps.DecodeSettings(&s.Settings); err != nil {
-		return nil, err
-	}
+	decodeErr := deps.DecodeSettings(&s.Settings)
 	// Every rule is checked, so one run names every mistake.
 	var errs []error
 	fail := func(err error) { errs = append(errs, err) }
@@ -137,7 +134,7 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 		}
 		s.location = loc
 	}
-	if err := config.Join(errs...); err != nil {
+	if err := deps.SettingsErrors(decodeErr, errs...); err != nil {
 		return nil, err
 	}
 	s.fingerprint = fingerprint(s.Settings, deps.Catalog)

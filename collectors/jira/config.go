@@ -89,9 +89,7 @@ type settings struct {
 
 func parseSettings(deps collectors.Deps) (*settings, error) {
 	var s settings
-	if err := deps.DecodeSettings(&s.Settings); err != nil {
-		return nil, err
-	}
+	decodeErr := deps.DecodeSettings(&s.Settings)
 	// Every rule is checked, so one run names every mistake.
 	var errs []error
 	fail := func(err error) {
@@ -123,7 +121,7 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 	default:
 		fail(deps.Errorf("deployment", "%s is not %q or %q", mask.Quote(s.Deployment), Cloud, DataCenter))
 	}
-	token, err := config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", s.Token, s.TokenFile, deps.BaseDir, true)
+	token, err := deps.Secret("token", s.Token, s.TokenFile, true)
 	fail(err)
 	s.token = token
 	if strings.TrimSpace(s.JQL) == "" {
@@ -213,7 +211,7 @@ func parseSettings(deps collectors.Deps) (*settings, error) {
 			}
 		}
 	}
-	if err := config.Join(errs...); err != nil {
+	if err := deps.SettingsErrors(decodeErr, errs...); err != nil {
 		return nil, err
 	}
 	return &s, nil

@@ -80,7 +80,7 @@ func TestAPastedTokenIsNeverEchoed(t *testing.T) {
 	const token = "ATATT3xFfGF0abcdefghijklmnopqrstuvwxyz12"
 	h := bareHarness(t, DataCenter)
 	for _, tc := range []struct{ name, settings, want string }{
-		{"in token_file", "\n    deployment: datacenter\n    jql: project = OPS", `exporter.yml:15: collectors[0].token_file: cannot read secret file "ATAT…": no such file or directory`},
+		{"in token_file", "\n    deployment: datacenter\n    jql: project = OPS", `exporter.yml:18: collectors[0].token_file: cannot read secret file "ATAT…": no such file or directory`},
 		{"in page_size", "\n    token: ${JIRA_TEST_TOKEN}\n    deployment: datacenter\n    jql: project = OPS\n    page_size: " + token, `exporter.yml:21: collectors[0].page_size: cannot use "ATAT…" as a whole number`},
 		{"in the url", "\n    token: ${JIRA_TEST_TOKEN}\n    deployment: datacenter\n    jql: project = OPS", `exporter.yml:17: collectors[0].url: "ATAT…" is not an http(s) URL`},
 	} {

@@ -107,11 +107,9 @@ func New(deps collectors.Deps) (collectors.Collector, error) {
 // its clock and sleep).
 func newCollector(deps collectors.Deps, tune func(*upstream.Options)) (*Collector, error) {
 	var cfg settings
-	if err := deps.DecodeSettings(&cfg); err != nil {
-		return nil, err
-	}
-	token, err := config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", cfg.Token, cfg.TokenFile, deps.BaseDir, true)
-	if err := config.Join(err, normalise(deps, &cfg)); err != nil {
+	decodeErr := deps.DecodeSettings(&cfg)
+	token, err := deps.Secret("token", cfg.Token, cfg.TokenFile, true)
+	if err := deps.SettingsErrors(decodeErr, err, normalise(deps, &cfg)); err != nil {
 		return nil, err
 	}
 	opts := upstream.Options{

@@ -77,11 +77,9 @@ func (t *table) cursor(what string) string { return "table:" + t.name + ":" + wh
 // New validates the settings and builds the collector; it reads no table.
 func New(deps collectors.Deps) (collectors.Collector, error) {
 	var s settings
-	if err := deps.DecodeSettings(&s); err != nil {
-		return nil, err
-	}
+	decodeErr := deps.DecodeSettings(&s)
 	tables, err := s.validate(deps)
-	if err != nil {
+	if err := deps.SettingsErrors(decodeErr, err); err != nil {
 		return nil, err
 	}
 	var client *http.Client

@@ -122,11 +122,9 @@ func New(deps collectors.Deps) (collectors.Collector, error) {
 // (tests replace their clocks and sleeps).
 func newCollector(deps collectors.Deps, tune func(*upstream.Options, *pacer)) (*Collector, error) {
 	var cfg settings
-	if err := deps.DecodeSettings(&cfg); err != nil {
-		return nil, err
-	}
+	decodeErr := deps.DecodeSettings(&cfg)
 	c := &Collector{deps: deps, cfg: cfg}
-	if err := c.normalise(); err != nil {
+	if err := deps.SettingsErrors(decodeErr, c.normalise()); err != nil {
 		return nil, err
 	}
 	if deps.Now == nil {
@@ -148,7 +146,7 @@ func newCollector(deps collectors.Deps, tune func(*upstream.Options, *pacer)) (*
 		}
 		return c, nil
 	}
-	token, err := config.SecretSetting(deps.Decoder, deps.Config.Line, deps.Config.Field()+".token", cfg.Token, cfg.TokenFile, deps.BaseDir, false)
+	token, err := deps.Secret("token", cfg.Token, cfg.TokenFile, false)
 	if err != nil {
 		return nil, err
 	}
