@@ -173,8 +173,8 @@ func TestValueSettingsAreCheckedWithFileLineAndField(t *testing.T) {
 		},
 		{
 			name: "an unknown key names the closest one",
-			yaml: "value:\n  currency: EUR\n  enginer_hourly_rate: 90\n",
-			want: `cfg.yml:3: value: unknown field "enginer_hourly_rate" (did you mean "engineer_hourly_rate"?)`,
+			yaml: "value:\n  currency: EUR\n  engineer_hourly_rat: 90\n",
+			want: `cfg.yml:3: value: unknown field "engineer_hourly_rat" (did you mean "engineer_hourly_rate"?)`,
 		},
 	}
 	for _, tt := range tests {
