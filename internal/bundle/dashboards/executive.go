@@ -141,8 +141,8 @@ func executive(in Input) spec {
 					queries:     []query{{expr: rule(rules.DowntimeUnpriced, w)}},
 					thresholds:  []step{{value: 1, colour: "orange"}}},
 				{kind: barGaugePanel, title: "Downtime cost by service ($window)", unit: money, width: 12, height: 8,
-					description: "Downtime cost of the window per service: hours to resolve x the service's (or severity's) cost per hour (" + rules.DowntimeCostBySeverity + ").",
-					queries:     []query{{expr: sumBy("service", rule(rules.DowntimeCostBySeverity, w)), legend: "{{service}}"}}},
+					description: "Downtime cost of the window per service: hours to resolve x the service's (or severity's) cost per hour (" + rules.DowntimeCostBySeverityService + ").",
+					queries:     []query{{expr: sumBy("service", rule(rules.DowntimeCostBySeverityService, w)), legend: "{{service}}"}}},
 				{kind: timeseriesPanel, title: "Value and cost per 30 days, 6 months", unit: money, width: 12, height: 8,
 					description: "Over the trailing 30 days, day by day: downtime cost, toil savings value, downtime cost avoided against the 30 days before, and the SRE team's cost (" + rules.DowntimeCost + ", " + rules.SavingsValue + ", " + rules.DowntimeCostAvoided + ", " + rules.SRETeamCost + ").",
 					queries: []query{

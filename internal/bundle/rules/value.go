@@ -22,30 +22,30 @@ var (
 	SRETeamCostPerSec   = recordName("org", metrics.ValueSRETeamCost, "per_second")
 
 	// Downtime: the time to resolve of the incidents resolved in a window.
-	Downtime                  = recordName("severity_service", metrics.IncidentTimeToResolveInWindow, "sum")
-	DowntimePrevious          = recordName("severity_service", metrics.IncidentTimeToResolveInWindow, "sum_previous_period")
-	DowntimeCostBySeverity    = recordName("severity_service", metrics.IncidentTimeToResolveInWindow, "downtime_cost")
-	DowntimeCostPreviousBySvc = recordName("severity_service", metrics.IncidentTimeToResolveInWindow, "downtime_cost_previous_period")
-	DowntimeCost              = recordName("window", metrics.IncidentTimeToResolveInWindow, "downtime_cost")
-	DowntimeCostPrevious      = recordName("window", metrics.IncidentTimeToResolveInWindow, "downtime_cost_previous_period")
-	DowntimeCostAvoided       = recordName("window", metrics.IncidentTimeToResolveInWindow, "downtime_cost_avoided")
-	DowntimeUnpriced          = recordName("window", metrics.IncidentTimeToResolveInWindow, "unpriced_sum")
-	IncidentsOpened           = recordName("window", metrics.IncidentsOpenedInWindow, "sum")
-	IncidentsOpenedPrevious   = recordName("window", metrics.IncidentsOpenedInWindow, "sum_previous_period")
-	IncidentReduction         = recordName("window", metrics.IncidentsOpenedInWindow, "reduction_ratio")
-	TimeSaved                 = recordName("window", metrics.SavingsTimeInWindow, "sum")
-	TimeSavedValue            = recordName("window", metrics.SavingsTimeInWindow, "value")
-	MoneySaved                = recordName("window", metrics.SavingsMoneyInWindow, "sum")
-	SavingsValue              = recordName("window", metrics.SavingsMoneyInWindow, "savings_value")
-	SRETeamCost               = recordName("window", metrics.ValueSRETeamCost, "sum")
-	ValueDelivered            = recordName("window", metrics.ValueInfo, "value_delivered")
-	ROI                       = recordName("window", metrics.ValueSRETeamCost, "roi")
-	SavingsROI                = recordName("window", metrics.ValueSRETeamCost, "savings_roi")
-	OrgTrainingRatio          = recordName("org", metrics.TrainingCompletions, "ratio")
-	SurveySatisfaction        = recordName("survey", metrics.SurveyScorePointsInWindow, "ratio")
-	moneyLabels               = []string{metrics.WindowLabel, metrics.ValueInfo.Labels[0]}
-	downtimeLabels            = []string{"severity", "service", metrics.WindowLabel}
-	downtimeMoneyLabels       = append(append([]string{}, downtimeLabels...), metrics.ValueInfo.Labels[0])
+	Downtime                              = recordName("severity_service", metrics.IncidentTimeToResolveInWindow, "sum")
+	DowntimePrevious                      = recordName("severity_service", metrics.IncidentTimeToResolveInWindow, "sum_previous_period")
+	DowntimeCostBySeverityService         = recordName("severity_service", metrics.IncidentTimeToResolveInWindow, "downtime_cost")
+	DowntimeCostPreviousBySeverityService = recordName("severity_service", metrics.IncidentTimeToResolveInWindow, "downtime_cost_previous_period")
+	DowntimeCost                          = recordName("window", metrics.IncidentTimeToResolveInWindow, "downtime_cost")
+	DowntimeCostPrevious                  = recordName("window", metrics.IncidentTimeToResolveInWindow, "downtime_cost_previous_period")
+	DowntimeCostAvoided                   = recordName("window", metrics.IncidentTimeToResolveInWindow, "downtime_cost_avoided")
+	DowntimeUnpriced                      = recordName("window", metrics.IncidentTimeToResolveInWindow, "unpriced_sum")
+	IncidentsOpened                       = recordName("window", metrics.IncidentsOpenedInWindow, "sum")
+	IncidentsOpenedPrevious               = recordName("window", metrics.IncidentsOpenedInWindow, "sum_previous_period")
+	IncidentReduction                     = recordName("window", metrics.IncidentsOpenedInWindow, "reduction_ratio")
+	TimeSaved                             = recordName("window", metrics.SavingsTimeInWindow, "sum")
+	TimeSavedValue                        = recordName("window", metrics.SavingsTimeInWindow, "value")
+	MoneySaved                            = recordName("window", metrics.SavingsMoneyInWindow, "sum")
+	SavingsValue                          = recordName("window", metrics.SavingsMoneyInWindow, "savings_value")
+	SRETeamCost                           = recordName("window", metrics.ValueSRETeamCost, "sum")
+	ValueDelivered                        = recordName("window", metrics.ValueInfo, "value_delivered")
+	ROI                                   = recordName("window", metrics.ValueSRETeamCost, "roi")
+	SavingsROI                            = recordName("window", metrics.ValueSRETeamCost, "savings_roi")
+	OrgTrainingRatio                      = recordName("org", metrics.TrainingCompletions, "ratio")
+	SurveySatisfaction                    = recordName("survey", metrics.SurveyScorePointsInWindow, "ratio")
+	moneyLabels                           = []string{metrics.WindowLabel, metrics.ValueInfo.Labels[0]}
+	downtimeLabels                        = []string{"severity", "service", metrics.WindowLabel}
+	downtimeMoneyLabels                   = append(append([]string{}, downtimeLabels...), metrics.ValueInfo.Labels[0])
 )
 
 // previousPeriod is expr's windowed series one window earlier: the 7-day
@@ -109,10 +109,10 @@ func ValueRecordings() []Recording {
 		{SRETeamCostPerSec, fmt.Sprintf("max(%s)\n/\nmax(%s)", metrics.ValueSRETeamCost.Name, metrics.ValueSRETeamCostPeriod.Name), "What the SRE team costs per second: value.sre_team_cost.amount over its period in seconds."},
 		{Downtime, sumBy(ttr, downtimeLabels...), "Downtime (seconds): the time to resolve summed over the incidents resolved in the window, by severity, service and window."},
 		{DowntimePrevious, block(previousPeriod(ttr), downtimeLabels...), "The same downtime in the window before: the 7d figure 7 days ago, the 30d figure 30 days ago, the 90d figure 90 days ago (needs that much history)."},
-		{DowntimeCostBySeverity, priced(Downtime), "Downtime cost: downtime hours times the cost per hour of the service, or of the severity where the service has none, by severity, service, window and currency."},
-		{DowntimeCostPreviousBySvc, priced(DowntimePrevious), "The previous period's downtime priced at today's costs per hour, so a changed price is not counted as a saving."},
-		{DowntimeCost, sumBy(DowntimeCostBySeverity, moneyLabels...), "Downtime cost of the incidents resolved in the window, by window and currency."},
-		{DowntimeCostPrevious, sumBy(DowntimeCostPreviousBySvc, moneyLabels...), "Downtime cost of the incidents resolved in the window before, at today's prices, by window and currency."},
+		{DowntimeCostBySeverityService, priced(Downtime), "Downtime cost: downtime hours times the cost per hour of the service, or of the severity where the service has none, by severity, service, window and currency."},
+		{DowntimeCostPreviousBySeverityService, priced(DowntimePrevious), "The previous period's downtime priced at today's costs per hour, so a changed price is not counted as a saving."},
+		{DowntimeCost, sumBy(DowntimeCostBySeverityService, moneyLabels...), "Downtime cost of the incidents resolved in the window, by window and currency."},
+		{DowntimeCostPrevious, sumBy(DowntimeCostPreviousBySeverityService, moneyLabels...), "Downtime cost of the incidents resolved in the window before, at today's prices, by window and currency."},
 		{DowntimeCostAvoided, block(DowntimeCostPrevious+"\n-\n"+orZero(DowntimeCost, DowntimeCostPrevious), moneyLabels...),
 			"Downtime cost avoided: the previous period's downtime cost (its incident count times its MTTR, per severity and service, at today's prices) minus this period's; negative when downtime cost more."},
 		{DowntimeUnpriced, fmt.Sprintf("%s\n-\n(\n  %s\n  or\n  %s * 0\n)",
