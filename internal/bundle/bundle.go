@@ -58,8 +58,13 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 		}
 		files[RunbookPath(a.Name)] = a.Runbook
 	}
+	currency := ""
+	if cfg.Value != nil {
+		currency = cfg.Value.Currency
+	}
 	boards, err := dashboards.Generate(dashboards.Input{
 		RunbooksURL: rules.RunbookBase,
+		Currency:    currency,
 		Targets: dashboards.Targets{
 			TrainingCompletion: float64(cfg.Alerting.TrainingCompletionTarget),
 			ChampionCoverage:   float64(cfg.Alerting.ChampionCoverageTarget),

@@ -38,6 +38,7 @@ func configYAML(o *org, used usedValues) []byte {
 			fmt.Fprintf(&b, "      aliases: %s\n", flowList(s.display))
 		}
 	}
+	b.WriteString(valueYAML)
 	b.WriteString(`collectors:
   - kind: records
     name: demo
@@ -61,6 +62,21 @@ func configYAML(o *org, used usedValues) []byte {
 	b.WriteString(documentsCollectorYAML)
 	return b.Bytes()
 }
+
+// valueYAML prices the demo's downtime, engineer hours and SRE team for the
+// value rules and the executive dashboard: a cost per hour per severity,
+// payments-api dearer than any severity (its own cost wins), and an SRE team
+// of five at a loaded 140000 a year each.
+const valueYAML = `value:
+  # Money for the value rules and the executive dashboard (docs/value.md).
+  currency: EUR
+  downtime_cost_per_hour:
+    by_severity: {sev1: 25000, sev2: 8000, sev3: 1500, sev4: 300}
+    # A service's own cost wins over its incident's severity.
+    by_service: {payments-api: 40000}
+  engineer_hourly_rate: 95
+  sre_team_cost: {amount: 175000, per: quarter}
+`
 
 // flowList writes a YAML flow sequence of double-quoted strings. The values
 // are plain ASCII, for which Go and YAML quoting agree.

@@ -134,9 +134,10 @@ func (e *Exporter) build() (*config.Config, []scheduler.Instance, *snapshot.Snap
 	}
 	b := snapshot.NewBuilder()
 	cfg.Catalog.Emit(b)
+	emitValue(cfg.Value, b)
 	static, err := b.Build()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("catalog metrics: %w", err)
+		return nil, nil, nil, fmt.Errorf("catalog and value metrics: %w", err)
 	}
 	return cfg, instances, static, nil
 }

@@ -6,6 +6,7 @@ package dashboards
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -25,6 +26,9 @@ type Input struct {
 	RunbooksURL string
 	// Targets draw threshold lines and colours; a zero target draws none.
 	Targets Targets
+	// Currency is the value: section's ISO 4217 code, the unit of the
+	// money panels; empty when the configuration prices nothing.
+	Currency string
 }
 
 // Targets are the goals the dashboards colour against.
@@ -64,6 +68,8 @@ type spec struct {
 	tags                    []string
 	variables               []string // beyond datasource, in display order
 	rows                    []row
+	// from is the start of the default time range ("now-30d" if empty).
+	from string
 }
 
 // Generate returns every dashboard as file name -> indented JSON.
@@ -118,7 +124,7 @@ func (in Input) check() error {
 }
 
 func specs(in Input) []spec {
-	return []spec{reliability(in), engagement(in), training(in), format(in), teamView(in), exporterHealth(in)}
+	return []spec{executive(in), reliability(in), engagement(in), training(in), format(in), teamView(in), exporterHealth(in)}
 }
 
 // build uses the v1 dashboard model, which the SDK marks deprecated in
@@ -133,7 +139,7 @@ func (s spec) build(in Input) (dashboard.Dashboard, error) { //nolint:staticchec
 							Tags(append([]string{Tag, teamTag}, s.tags...)).
 							Editable().
 							Timezone("utc").
-							Time("now-30d", "now").
+							Time(cmp.Or(s.from, "now-30d"), "now").
 							Refresh("5m").
 							Tooltip(dashboard.DashboardCursorSyncCrosshair).
 							Link(dashboard.NewDashboardLinkBuilder("SRE dashboards").
@@ -195,7 +201,11 @@ func variable(name string) cog.Builder[dashboard.VariableModel] {
 		return labelValues(name, "Source", metrics.FormatDocumentsCheckedInWindow, "source")
 	case collectorVariable:
 		return labelValues(name, "Collector", metrics.CollectorUp, "collector")
-	case windowVariable:
+	case windowVariable, quarterWindow:
+		selected := "30d"
+		if name == quarterWindow {
+			selected = "90d"
+		}
 		var opts []dashboard.VariableOption
 		var labels string
 		for i, w := range window.All {
@@ -204,18 +214,18 @@ func variable(name string) cog.Builder[dashboard.VariableModel] {
 			}
 			labels += w.Label
 			opts = append(opts, dashboard.VariableOption{
-				Selected: ptr(w.Label == "30d"),
+				Selected: ptr(w.Label == selected),
 				Text:     dashboard.StringOrArrayOfString{String: ptr(w.Label)},
 				Value:    dashboard.StringOrArrayOfString{String: ptr(w.Label)},
 			})
 		}
-		return dashboard.NewCustomVariableBuilder(name).Label("Window").
+		return dashboard.NewCustomVariableBuilder(windowVariable).Label("Window").
 			Description("The look-back window of the exact last-N-days figures.").
 			Values(dashboard.StringOrMap{String: &labels}).
 			Options(opts).
 			Current(dashboard.VariableOption{
-				Text:  dashboard.StringOrArrayOfString{String: ptr("30d")},
-				Value: dashboard.StringOrArrayOfString{String: ptr("30d")},
+				Text:  dashboard.StringOrArrayOfString{String: ptr(selected)},
+				Value: dashboard.StringOrArrayOfString{String: ptr(selected)},
 			})
 	}
 	panic("dashboards: unknown variable " + name)

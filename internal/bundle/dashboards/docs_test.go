@@ -76,8 +76,10 @@ func panelTables(t *testing.T) string {
 	return b.String()
 }
 
-// families returns the catalog families a panel's queries read.
+// families returns the catalog families and recording rules a panel's
+// queries read.
 func families(t *testing.T, p panel) []string {
+	recorded := recordingRules(t)
 	var out []string
 	pp := parser.NewParser(parser.Options{})
 	for _, q := range p.queries {
@@ -89,6 +91,9 @@ func families(t *testing.T, p panel) []string {
 			if vs, ok := node.(*parser.VectorSelector); ok {
 				if f, ok := metrics.Reserved(vs.Name); ok && !slices.Contains(out, f.Name) {
 					out = append(out, f.Name)
+				}
+				if recorded[vs.Name] && !slices.Contains(out, vs.Name) {
+					out = append(out, vs.Name)
 				}
 			}
 			return nil

@@ -61,6 +61,13 @@ type panel struct {
 	// history is why the panel needs more history than the exact window
 	// figures (a rate or trend over a range), for the end-to-end report.
 	history string
+	// trend makes a stat panel query a range and draw it as a sparkline
+	// with its change over the dashboard's time range; lowerIsBetter
+	// colours a fall green.
+	trend, lowerIsBetter bool
+	// showName makes a stat panel show the series' name (its legend)
+	// instead of the value, for a label such as the currency.
+	showName bool
 }
 
 type step struct {
@@ -92,10 +99,10 @@ func (p panel) targets() []cog.Builder[variants.Dataquery] {
 		if q.legend != "" {
 			b.LegendFormat(q.legend)
 		}
-		switch p.kind {
-		case timeseriesPanel:
+		switch {
+		case p.kind == timeseriesPanel, p.kind == statPanel && p.trend:
 			b.Range()
-		case tablePanel:
+		case p.kind == tablePanel:
 			b.Instant().Format(prometheus.PromQueryFormatTable)
 		default:
 			b.Instant()
@@ -125,6 +132,16 @@ func (p panel) build(id uint32, pos dashboard.GridPos) (cog.Builder[dashboard.Pa
 			Datasource(datasourceRef()).Targets(p.targets()).Unit(p.unit).Thresholds(p.thresholdsConfig()).
 			ColorMode(common.BigValueColorModeValue).GraphMode(common.BigValueGraphModeNone).Orientation(common.VizOrientationAuto).
 			ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}))
+		if p.trend {
+			colours := common.PercentChangeColorModeStandard
+			if p.lowerIsBetter {
+				colours = common.PercentChangeColorModeInverted
+			}
+			b.GraphMode(common.BigValueGraphModeArea).ShowPercentChange(true).PercentChangeColorMode(colours)
+		}
+		if p.showName {
+			b.TextMode(common.BigValueTextModeName)
+		}
 		if p.min != nil {
 			b.Min(*p.min)
 		}

@@ -152,7 +152,7 @@ func Recordings() []Recording {
 	channelWindow := []string{"channel", metrics.WindowLabel}
 	formatBy := []string{"source", "template", metrics.WindowLabel}
 	champions := fmt.Sprintf("max by (team) (%s)", metrics.ChampionsActive.Name)
-	return []Recording{
+	return append([]Recording{
 		{TeamMTTR, mean(metrics.IncidentTimeToResolveInWindow, teamWindow...), "Mean time to resolve (MTTR, seconds) of the incidents resolved in the window, by team and window."},
 		{TeamMTTA, mean(metrics.IncidentTimeToAcknowledgeInWindow, teamWindow...), "Mean time to acknowledge (MTTA, seconds) of the incidents acknowledged in the window, by team and window."},
 		{MTTR, mean(metrics.IncidentTimeToResolveInWindow, metrics.WindowLabel), "Mean time to resolve (MTTR, seconds) of every incident resolved in the window (not the mean of the teams' means), by window."},
@@ -172,7 +172,7 @@ func Recordings() []Recording {
 		{FormatCompliance, ratio(metrics.FormatDocumentsPassingInWindow, metrics.FormatDocumentsCheckedInWindow, formatBy), "Share (0 to 1) of the documents created in the window that pass their format template, by source, template and window; absent where the documents could not be judged on every rule (the exporter leaves that rate unknown)."},
 		{FormatChecked, sumBy(metrics.FormatDocumentsCheckedInWindow.Name, formatBy...), "Documents created in the window that a format template applies to, by source, template and window."},
 		{CollectorDataAge, "time() - " + metrics.CollectorLastSuccess.Name, "Seconds since the collector last refreshed successfully: the age of the data it serves."},
-	}
+	}, ValueRecordings()...)
 }
 
 // drop is the engagement-drop test with the exporter's exact windows: the
