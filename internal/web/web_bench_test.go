@@ -20,6 +20,9 @@ type fixedSource struct{ r *snapshot.Rendered }
 func (f fixedSource) Statuses() []scheduler.Status { return nil }
 func (f fixedSource) Ready() bool                  { return true }
 func (f fixedSource) Rendered() *snapshot.Rendered { return f.r }
+func (f fixedSource) Published() *scheduler.Published {
+	return &scheduler.Published{Current: snapshot.Empty}
+}
 
 // buildSnapshot makes n series shaped like the incident figures: a few
 // families, bounded labels, a window label.
