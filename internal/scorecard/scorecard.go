@@ -121,6 +121,9 @@ func Compute(current, previous *snapshot.Snapshot, opts Options) *Board {
 	var prev *figures
 	if previous != nil {
 		prev = index(previous)
+		// The previous periods hold only windowed figures; a channel's or
+		// a service's team is the one it has now, as for the current ones.
+		prev.channelTeam, prev.serviceTeam = cur.channelTeam, cur.serviceTeam
 	}
 	b := &Board{Currency: opts.Currency, Previous: previous != nil, byTeam: map[string]*Scorecard{}}
 	for _, w := range window.All {
