@@ -99,7 +99,9 @@ func rows(cur, prev *figures, team string, opts Options) []Row {
 			den := f.sum(metrics.TrainingEnrollments, t)
 			return f.sum(metrics.TrainingCompletions, t), den, len(f.metricsOf(metrics.TrainingEnrollments)) > 0
 		},
-		detail: func(num, den float64) string { return fmt.Sprintf("%s of %s", formatCount(num), plural(den, "enrolment", "enrolments")) },
+		detail: func(num, den float64) string {
+			return fmt.Sprintf("%s of %s", formatCount(num), plural(den, "enrolment", "enrolments"))
+		},
 	})
 	addW(windowFigure{
 		id: "training_completions", label: "Training modules completed", kind: count,
@@ -282,7 +284,9 @@ func championRow(team string, goal float64) nowFigure {
 			}
 			return covered, float64(len(active)), len(active) > 0
 		},
-		detail: func(num, den float64) string { return fmt.Sprintf("%s of %s", formatCount(num), plural(den, "team", "teams")) },
+		detail: func(num, den float64) string {
+			return fmt.Sprintf("%s of %s", formatCount(num), plural(den, "team", "teams"))
+		},
 	}
 }
 
@@ -315,7 +319,9 @@ func addSLO(out *[]Row, cur, prev *figures, team string, fams SLOFamilies) {
 		}
 		return num, den
 	}
-	detail := func(num, den float64) string { return fmt.Sprintf("%s of %s met", formatCount(num), plural(den, "SLO", "SLOs")) }
+	detail := func(num, den float64) string {
+		return fmt.Sprintf("%s of %s met", formatCount(num), plural(den, "SLO", "SLOs"))
+	}
 	if !fams.Attainment.HasLabel(metrics.WindowLabel) {
 		r, _ := nowFigure{id: "slo", label: "SLOs meeting their objective", kind: ratio, detail: detail,
 			measure: func(f *figures) (float64, float64, bool) {
@@ -340,7 +346,7 @@ func target(goal float64) string {
 	if goal <= 0 {
 		return ""
 	}
-	return "target " + format(goal, true, ratio)
+	return "target " + formatDecimal(goal*100) + "%"
 }
 
 func join(a, b string) string {
