@@ -28,26 +28,33 @@ const demoDir = "../../examples/demo"
 // included, and computes the scorecard from what it published.
 func demoBoard(t *testing.T) *scorecard.Board {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "demo.db"))
+	exp := demoExporter(t, true)
+	pub := exp.Scheduler.Published()
+	return scorecard.Compute(pub.Current, pub.Previous, scorecard.OptionsFrom(exp.Config()))
+}
+
+// demoExporter runs the bundled demo configuration and refreshes it once.
+func demoExporter(tb testing.TB, previous bool) *exporter.Exporter {
+	tb.Helper()
+	st, err := store.Open(filepath.Join(tb.TempDir(), "demo.db"))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer st.Close()
-	exp := exporter.New(exporter.Options{ConfigFile: filepath.Join(demoDir, "config.yml"), Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return demoNow }, PreviousPeriods: true}, st)
+	tb.Cleanup(func() { st.Close() })
+	exp := exporter.New(exporter.Options{ConfigFile: filepath.Join(demoDir, "config.yml"), Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return demoNow }, PreviousPeriods: previous}, st)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	tb.Cleanup(cancel)
 	if err := exp.Start(ctx); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer exp.Scheduler.Stop()
+	tb.Cleanup(exp.Scheduler.Stop)
 	exp.Scheduler.RefreshNow(ctx)
 	for _, s := range exp.Scheduler.Statuses() {
 		if !s.Up {
-			t.Fatalf("demo collector %s is down: %s", s.Name, s.LastError)
+			tb.Fatalf("demo collector %s is down: %s", s.Name, s.LastError)
 		}
 	}
-	pub := exp.Scheduler.Published()
-	return scorecard.Compute(pub.Current, pub.Previous, scorecard.OptionsFrom(exp.Config()))
+	return exp
 }
 
 // The hand computation below reads the demo's CSV files and Slack export

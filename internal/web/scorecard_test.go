@@ -28,7 +28,7 @@ var demoNow = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 
 // demoHandler serves the real landing page over the bundled demo,
 // refreshed once with previous periods as `serve` computes them.
-func demoHandler(t *testing.T) http.Handler {
+func demoHandler(t testing.TB) http.Handler {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "demo.db"))
 	if err != nil {

@@ -110,3 +110,18 @@ func BenchmarkRenderAtRefresh(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLandingPage is a view of the landing page over the demo with
+// its scorecard cached (computed on the first view after each publish).
+func BenchmarkLandingPage(b *testing.B) {
+	h := demoHandler(b)
+	for _, path := range []string{"/", "/?team=payments"} {
+		b.Run(path, func(b *testing.B) {
+			for b.Loop() {
+				if rec := get(h, http.MethodGet, path); rec.Code != http.StatusOK {
+					b.Fatalf("%s: %d", path, rec.Code)
+				}
+			}
+		})
+	}
+}
