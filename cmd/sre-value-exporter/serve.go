@@ -24,6 +24,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/exporter"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
+	"github.com/sre-value/sre-value-exporter/internal/scorecard"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	sreweb "github.com/sre-value/sre-value-exporter/internal/web"
 )
@@ -82,7 +83,7 @@ func serve(o serveOptions, logger *slog.Logger) int {
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	exp := exporter.New(exporter.Options{ConfigFile: o.configFile, Enabled: o.isEnabled, Logger: logger}, st)
+	exp := exporter.New(exporter.Options{ConfigFile: o.configFile, Enabled: o.isEnabled, Logger: logger, PreviousPeriods: true}, st)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
@@ -123,6 +124,7 @@ func serve(o serveOptions, logger *slog.Logger) int {
 		Reloads:         exp.Reloads,
 		Logger:          logger,
 		Context:         ctx,
+		Scorecard:       func() scorecard.Options { return scorecard.OptionsFrom(exp.Config()) },
 	}))
 	errc := make(chan error, 1)
 	go func() { errc <- web.ListenAndServe(server, o.webFlags, logger) }()

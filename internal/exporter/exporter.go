@@ -35,6 +35,10 @@ type Options struct {
 	Enabled func(kind string) bool
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// PreviousPeriods makes every refresh also compute the windowed
+	// figures of the period before each window, for the landing page's
+	// scorecard (scheduler.KeepPreviousPeriods).
+	PreviousPeriods bool
 }
 
 // Exporter is the running exporter.
@@ -63,6 +67,9 @@ func New(opts Options, st *store.Store) *Exporter {
 	sched := scheduler.New(opts.Logger, opts.Now)
 	if st != nil {
 		sched.KeepHealthIn(st)
+	}
+	if opts.PreviousPeriods {
+		sched.KeepPreviousPeriods()
 	}
 	return &Exporter{
 		opts:      opts,

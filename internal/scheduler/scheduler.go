@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/sre-value/sre-value-exporter/collectors"
 	"github.com/sre-value/sre-value-exporter/internal/config"
@@ -24,6 +25,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
+	"github.com/sre-value/sre-value-exporter/internal/window"
 )
 
 // Instance is one configured collector ready to run.
@@ -61,9 +63,15 @@ type Scheduler struct {
 	mu        sync.Mutex
 	runners   map[string]*runner
 	labelled  map[string]*snapshot.Snapshot // per instance, with collector label
+	previous  map[string]*snapshot.Snapshot // per instance: its windowed figures one window earlier
 	static    *snapshot.Snapshot            // catalog metrics, not per collector
 	rendered  atomic.Pointer[snapshot.Rendered]
+	published atomic.Pointer[Published]
 	renderErr error
+
+	// keepPrevious makes every refresh also compute the previous periods
+	// (see KeepPreviousPeriods).
+	keepPrevious bool
 
 	health HealthStore // nil: outcomes are not kept across restarts
 
@@ -85,14 +93,41 @@ func New(logger *slog.Logger, now func() time.Time) *Scheduler {
 		now:      now,
 		runners:  map[string]*runner{},
 		labelled: map[string]*snapshot.Snapshot{},
+		previous: map[string]*snapshot.Snapshot{},
 		errors:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: metrics.CollectorErrors.Name, Help: metrics.CollectorErrors.Help}, metrics.CollectorErrors.Labels),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: metrics.CollectorUpstreamRequests.Name, Help: metrics.CollectorUpstreamRequests.Help}, metrics.CollectorUpstreamRequests.Labels),
 		quota:    prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: metrics.CollectorRateLimitRemaining.Name, Help: metrics.CollectorRateLimitRemaining.Help}, metrics.CollectorRateLimitRemaining.Labels),
 		reset:    prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: metrics.CollectorRateLimitReset.Name, Help: metrics.CollectorRateLimitReset.Help}, metrics.CollectorRateLimitReset.Labels),
 	}
 	s.rendered.Store(&snapshot.Rendered{})
+	s.published.Store(&Published{Current: snapshot.Empty})
 	return s
 }
+
+// Published is what the scheduler published last: the merged snapshot
+// that /metrics renders and, when previous periods are kept, the same
+// windowed figures one window earlier. Generation changes with every
+// publish, so anything derived from it can be cached until then.
+type Published struct {
+	Generation uint64
+	Current    *snapshot.Snapshot
+	// Previous holds, for every Historical family with a window label,
+	// the series of window w computed as of the current snapshot's
+	// instant minus w: the period just before the current one. Nil
+	// unless KeepPreviousPeriods was called.
+	Previous *snapshot.Snapshot
+}
+
+// Published returns the last published snapshots; callers must not
+// modify them.
+func (s *Scheduler) Published() *Published { return s.published.Load() }
+
+// KeepPreviousPeriods makes every refresh also compute each collector's
+// windowed figures as of one window before the snapshot's instant (three
+// more snapshots per refresh, in the background), so a change against the
+// previous period is exact and never computed on a request. Call it before
+// the first Apply.
+func (s *Scheduler) KeepPreviousPeriods() { s.keepPrevious = true }
 
 // HealthStore keeps each collector's last refresh outcome across restarts
 // (*store.Store implements it). Keys are "kind/name", the collector's store
@@ -157,6 +192,7 @@ func (s *Scheduler) Apply(ctx context.Context, instances []Instance) {
 		delete(s.runners, name)
 		if _, still := wanted[name]; !still {
 			delete(s.labelled, name)
+			delete(s.previous, name)
 			removed = append(removed, name)
 		}
 	}
@@ -255,13 +291,20 @@ func (s *Scheduler) RefreshNow(ctx context.Context) {
 	wg.Wait()
 }
 
-// setSnapshot publishes r's snapshot unless r was stopped or replaced
-// meanwhile (a reload does not wait for a busy runner).
-func (s *Scheduler) setSnapshot(r *runner, snap *snapshot.Snapshot) error {
+// setSnapshot publishes r's snapshot, and its previous periods when kept
+// (prev nil otherwise), unless r was stopped or replaced meanwhile (a
+// reload does not wait for a busy runner).
+func (s *Scheduler) setSnapshot(r *runner, snap, prev *snapshot.Snapshot) error {
 	name := r.inst.Name
 	labelled, err := snapshot.Merge([]snapshot.Source{{Snapshot: snap, LabelName: metrics.CollectorLabel, LabelValue: name}})
 	if err != nil {
 		return err
+	}
+	var labelledPrev *snapshot.Snapshot
+	if prev != nil {
+		if labelledPrev, err = snapshot.Merge([]snapshot.Source{{Snapshot: prev, LabelName: metrics.CollectorLabel, LabelValue: name}}); err != nil {
+			return err
+		}
 	}
 	s.mu.Lock()
 	current := s.runners[name] == r
@@ -278,8 +321,12 @@ func (s *Scheduler) setSnapshot(r *runner, snap *snapshot.Snapshot) error {
 		}
 		if clash = snapshot.Clash(labelled, others); clash != nil {
 			delete(s.labelled, name)
+			delete(s.previous, name)
 		} else {
 			s.labelled[name] = labelled
+			if labelledPrev != nil {
+				s.previous[name] = labelledPrev
+			}
 		}
 	}
 	s.mu.Unlock()
@@ -303,10 +350,19 @@ func (s *Scheduler) publish() error {
 		sources = append(sources, snapshot.Source{Snapshot: s.labelled[name]})
 	}
 	merged, err := snapshot.Merge(sources)
+	var previous *snapshot.Snapshot
+	if err == nil && s.keepPrevious {
+		prev := make([]snapshot.Source, 0, len(s.previous))
+		for _, name := range slices.Sorted(maps.Keys(s.previous)) {
+			prev = append(prev, snapshot.Source{Snapshot: s.previous[name]})
+		}
+		previous, err = snapshot.Merge(prev)
+	}
 	if err == nil {
 		var r *snapshot.Rendered
 		if r, err = merged.Render(); err == nil {
 			s.rendered.Store(r)
+			s.published.Store(&Published{Generation: s.published.Load().Generation + 1, Current: merged, Previous: previous})
 		}
 	}
 	if err != nil {
@@ -367,6 +423,10 @@ type runner struct {
 	done chan struct{}
 	// refreshMu serialises refreshes (the loop and RefreshNow).
 	refreshMu sync.Mutex
+	// hasWindows is false while the last snapshot had no windowed
+	// Historical family (the grafana collector), so the previous periods
+	// of nothing are not computed on every refresh.
+	hasWindows atomic.Bool
 
 	mu      sync.Mutex
 	st      Status
@@ -375,7 +435,9 @@ type runner struct {
 }
 
 func newRunner(s *Scheduler, inst Instance) *runner {
-	return &runner{s: s, inst: inst, done: make(chan struct{}), st: Status{Name: inst.Name, Kind: inst.Kind, Interval: inst.Interval}}
+	r := &runner{s: s, inst: inst, done: make(chan struct{}), st: Status{Name: inst.Name, Kind: inst.Kind, Interval: inst.Interval}}
+	r.hasWindows.Store(true)
+	return r
 }
 
 func (r *runner) start(parent context.Context) {
@@ -446,13 +508,13 @@ func (r *runner) restore() {
 			r.mu.Unlock()
 		}
 	}
-	snap, err := r.inst.Collector.Snapshot(r.s.now())
+	snap, prev, err := r.snapshot(r.s.now())
 	if err != nil {
 		r.s.logger.Warn("cannot restore metrics from the store", "collector", r.inst.Name, "err", r.redact(err.Error()))
 		return
 	}
 	if snap.Series() > 0 {
-		_ = r.s.setSnapshot(r, snap)
+		_ = r.s.setSnapshot(r, snap, prev)
 		r.mu.Lock()
 		r.st.Series = snap.Series()
 		r.mu.Unlock()
@@ -480,9 +542,9 @@ func (r *runner) refresh(parent context.Context) {
 	}
 	// The snapshot is rebuilt even after a failed sync: the store still
 	// holds the last good data, and windows must move with time.
-	snap, snapErr := r.inst.Collector.Snapshot(r.s.now())
+	snap, prev, snapErr := r.snapshot(r.s.now())
 	if snapErr == nil {
-		if err := r.s.setSnapshot(r, snap); err != nil {
+		if err := r.s.setSnapshot(r, snap, prev); err != nil {
 			snapErr = err
 		}
 	}
@@ -531,6 +593,85 @@ func (r *runner) refresh(parent context.Context) {
 			r.s.logger.Warn("cannot save the refresh outcome; a restart will show the collector down until its first refresh", "collector", r.inst.Name, "err", r.redact(err.Error()))
 		}
 	}
+}
+
+// snapshot computes the collector's snapshot as of now and, when the
+// scheduler keeps them, its previous periods.
+func (r *runner) snapshot(now time.Time) (snap, prev *snapshot.Snapshot, err error) {
+	wasWindowed := r.hasWindows.Load()
+	if r.s.keepPrevious && wasWindowed {
+		prev = r.previousPeriods(now)
+	}
+	if snap, err = r.inst.Collector.Snapshot(now); err != nil {
+		return nil, nil, err
+	}
+	windowed := hasWindowed(snap)
+	r.hasWindows.Store(windowed)
+	if r.s.keepPrevious && windowed && !wasWindowed {
+		// The first windowed figures since a snapshot without any (an
+		// empty store before the first sync): compute the previous periods
+		// now, then the current snapshot again for its findings.
+		prev = r.previousPeriods(now)
+		if snap, err = r.inst.Collector.Snapshot(now); err != nil {
+			return nil, nil, err
+		}
+	}
+	return snap, prev, nil
+}
+
+// windowedFamily reports whether a family is a windowed figure that can be
+// computed as of a past instant.
+func windowedFamily(name string) bool {
+	decl, ok := metrics.Lookup(name)
+	return ok && decl.Historical && decl.HasLabel(metrics.WindowLabel)
+}
+
+func hasWindowed(s *snapshot.Snapshot) bool {
+	for _, f := range s.Families() {
+		if windowedFamily(f.GetName()) {
+			return true
+		}
+	}
+	return false
+}
+
+// previousPeriods computes, when the scheduler keeps them, the collector's
+// windowed figures of the period before each window ending at now: for
+// window w, the series labelled w of a snapshot as of now-w. Every
+// windowed figure counts an event at t when now-w < t <= now (package
+// window), so a snapshot as of a past instant counts nothing after it.
+//
+// It runs before the snapshot as of now: collectors keep their format
+// findings from the last snapshot they computed, and the landing page must
+// show those of now. A failure is logged and leaves the change unknown.
+func (r *runner) previousPeriods(now time.Time) *snapshot.Snapshot {
+	sources := make([]snapshot.Source, 0, len(window.All))
+	for _, w := range window.All {
+		snap, err := r.inst.Collector.Snapshot(now.Add(-w.Duration))
+		if err != nil {
+			r.s.logger.Warn("cannot compute the previous period's figures", "collector", r.inst.Name, "window", w.Label, "err", r.redact(err.Error()))
+			return nil
+		}
+		kept := snap.Filter(func(f *dto.MetricFamily, m *dto.Metric) bool {
+			return windowedFamily(f.GetName()) && labelValue(m, metrics.WindowLabel) == w.Label
+		})
+		sources = append(sources, snapshot.Source{Snapshot: kept})
+	}
+	prev, err := snapshot.Merge(sources)
+	if err != nil {
+		r.s.logger.Warn("cannot merge the previous period's figures", "collector", r.inst.Name, "err", r.redact(err.Error()))
+		return nil
+	}
+	return prev
+}
+
+func labelValue(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }
 
 func (r *runner) redact(msg string) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/window"
 )
 
 // fakeCollector serves one gauge whose value the test sets. Its Sync fails
@@ -455,5 +456,91 @@ func TestACollectorWhoseMetricsClashIsLeftOutAndTheOthersKeepServing(t *testing.
 	}
 	if !strings.Contains(logs.String(), "collector=zulu") || !strings.Contains(logs.String(), wantErr) {
 		t.Errorf("the log does not name the collector and the clash:\n%s", logs.String())
+	}
+}
+
+// datedCollector counts events at fixed instants in a windowed figure, like
+// the incident collectors do, and remembers the instant of its last
+// snapshot as its "findings".
+type datedCollector struct {
+	events []time.Time
+
+	mu       sync.Mutex
+	lastSeen time.Time
+}
+
+func (*datedCollector) Sync(context.Context) error { return nil }
+
+func (d *datedCollector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
+	opened := window.NewSum(now, metrics.IncidentsOpenedInWindow)
+	views := window.NewSum(now, metrics.ConfluencePageViewsInWindow) // windowed but not Historical
+	for _, t := range d.events {
+		opened.Add(t, 1, "source", "sheet", "severity", "sev2", "service", "api", "team", "payments")
+		views.Add(t, 1, "space", "PAY", "team", "payments", "label", "none", "type", "page")
+	}
+	b := snapshot.NewBuilder()
+	opened.Emit(b)
+	views.Emit(b)
+	b.Gauge(fakeValue, 1)
+	d.mu.Lock()
+	d.lastSeen = now
+	d.mu.Unlock()
+	return b.Build()
+}
+
+func TestThePreviousPeriodsAreTheWindowsJustBeforeTheCurrentOnes(t *testing.T) {
+	s, _ := newTestScheduler(t)
+	s.KeepPreviousPeriods()
+	now := s.now()
+	day := 24 * time.Hour
+	c := &datedCollector{}
+	for _, ago := range []int{1, 10, 20, 40, 100, 170} {
+		c.events = append(c.events, now.Add(-time.Duration(ago)*day))
+	}
+	before := s.Published().Generation
+	s.Apply(context.Background(), []Instance{instance("sheet", c, "v1")})
+	s.RefreshNow(context.Background())
+
+	pub := s.Published()
+	if pub.Generation <= before {
+		t.Errorf("generation %d after a publish, was %d", pub.Generation, before)
+	}
+	render := func(snap *snapshot.Snapshot) string {
+		r, err := snap.Render()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(r.Text)
+	}
+	// Current: 7d holds day 1; 30d days 1, 10, 20; 90d days 1 to 40.
+	// Previous: 7d is (14d, 7d] ago: day 10; 30d is (60d, 30d]: day 40;
+	// 90d is (180d, 90d]: days 100 and 170. Views are not Historical, so
+	// they have no previous period.
+	wantPrevious := `# HELP sre_incidents_opened_in_window ` + metrics.IncidentsOpenedInWindow.Help + `
+# TYPE sre_incidents_opened_in_window gauge
+sre_incidents_opened_in_window{collector="sheet",service="api",severity="sev2",source="sheet",team="payments",window="30d"} 1
+sre_incidents_opened_in_window{collector="sheet",service="api",severity="sev2",source="sheet",team="payments",window="7d"} 1
+sre_incidents_opened_in_window{collector="sheet",service="api",severity="sev2",source="sheet",team="payments",window="90d"} 2
+`
+	if got := render(pub.Previous); got != wantPrevious {
+		t.Errorf("previous periods:\n%s\nwant:\n%s", got, wantPrevious)
+	}
+	if got := render(pub.Current); !strings.Contains(got, `team="payments",window="30d"} 3`) || !strings.Contains(got, `team="payments",window="90d"} 4`) {
+		t.Errorf("current figures:\n%s", got)
+	}
+	c.mu.Lock()
+	last := c.lastSeen
+	c.mu.Unlock()
+	if !last.Equal(now) {
+		t.Errorf("the collector's last snapshot was as of %s, want now (%s): its findings would be those of a past instant", last, now)
+	}
+}
+
+func TestPreviousPeriodsAreNotComputedUnlessAsked(t *testing.T) {
+	s, _ := newTestScheduler(t)
+	s.Apply(context.Background(), []Instance{instance("sheet", &datedCollector{events: []time.Time{s.now()}}, "v1")})
+	s.RefreshNow(context.Background())
+	if pub := s.Published(); pub.Previous != nil || pub.Current.Series() == 0 {
+		t.Errorf("published previous %v, current with %d series; want no previous and the current figures", pub.Previous, pub.Current.Series())
 	}
 }

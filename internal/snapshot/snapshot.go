@@ -252,3 +252,21 @@ func Clash(s *Snapshot, others map[string]*Snapshot) error {
 	}
 	return nil
 }
+
+// Filter returns the series of s that keep accepts, in the same order;
+// families left without series are dropped. Values are shared with s.
+func (s *Snapshot) Filter(keep func(f *dto.MetricFamily, m *dto.Metric) bool) *Snapshot {
+	out := &Snapshot{}
+	for _, f := range s.Families() {
+		var kept []*dto.Metric
+		for _, m := range f.Metric {
+			if keep(f, m) {
+				kept = append(kept, m)
+			}
+		}
+		if len(kept) > 0 {
+			out.families = append(out.families, &dto.MetricFamily{Name: f.Name, Help: f.Help, Type: f.Type, Unit: f.Unit, Metric: kept})
+		}
+	}
+	return out
+}

@@ -37,6 +37,9 @@ type changingSource struct {
 func (c *changingSource) Statuses() []scheduler.Status { return c.statuses }
 func (c *changingSource) Ready() bool                  { return true }
 func (c *changingSource) Rendered() *snapshot.Rendered { return c.rendered }
+func (c *changingSource) Published() *scheduler.Published {
+	return &scheduler.Published{Current: snapshot.Empty}
+}
 
 func scrape(t *testing.T, h http.Handler, gzipped bool) string {
 	t.Helper()

@@ -1,6 +1,6 @@
 // Package web serves the exporter's HTTP endpoints: /metrics from the
-// pre-rendered snapshot, the landing page with every collector's status,
-// health and readiness probes and the reload endpoint.
+// pre-rendered snapshot, the landing page with every collector's status and
+// the scorecard, health and readiness probes and the reload endpoint.
 package web
 
 import (
@@ -21,6 +21,7 @@ import (
 
 	"github.com/sre-value/sre-value-exporter/internal/config"
 	"github.com/sre-value/sre-value-exporter/internal/scheduler"
+	"github.com/sre-value/sre-value-exporter/internal/scorecard"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 )
 
@@ -29,6 +30,8 @@ type Source interface {
 	Statuses() []scheduler.Status
 	Ready() bool
 	Rendered() *snapshot.Rendered
+	// Published is the snapshot the scorecard is computed from.
+	Published() *scheduler.Published
 }
 
 // Options configure the handlers.
@@ -58,6 +61,9 @@ type Options struct {
 	// Context, when set, keeps the exporter's own metrics rendered in the
 	// background until it ends, so scrapes only copy bytes.
 	Context context.Context
+	// Scorecard returns the scorecard's options from the configuration in
+	// force (nil: the defaults).
+	Scorecard func() scorecard.Options
 }
 
 // Timeouts of the HTTP server. A client that stops reading is cut off after
@@ -199,6 +205,7 @@ var landingTemplate = template.Must(template.New("landing").Funcs(template.FuncM
 		}
 		return d.String() + " ago"
 	},
+	"span": func(windows []string) int { return len(windows) },
 	"stamp": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -207,11 +214,41 @@ var landingTemplate = template.Must(template.New("landing").Funcs(template.FuncM
 	},
 }).Parse(landingHTML))
 
+// scorecards caches the scorecard of the last published snapshot: it is
+// computed once per publish, on the first page view after it.
+type scorecards struct {
+	options func() scorecard.Options
+
+	mu    sync.Mutex
+	gen   uint64
+	board *scorecard.Board
+}
+
+func (c *scorecards) get(pub *scheduler.Published) *scorecard.Board {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.board == nil || c.gen != pub.Generation {
+		var opts scorecard.Options
+		if c.options != nil {
+			opts = c.options()
+		}
+		c.board, c.gen = scorecard.Compute(pub.Current, pub.Previous, opts), pub.Generation
+	}
+	return c.board
+}
+
 func landingHandler(o Options) http.HandlerFunc {
+	cards := &scorecards{options: o.Scorecard}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
+		}
+		board := cards.get(o.Source.Published())
+		team := r.URL.Query().Get("team")
+		card, known := board.Team(team)
+		if !known {
+			card, _ = board.Team(scorecard.AllTeams)
 		}
 		statuses := o.Source.Statuses()
 		// Errors and notes were redacted when recorded; redact again in case
@@ -228,8 +265,15 @@ func landingHandler(o Options) http.HandlerFunc {
 			Ready                              bool
 			Series                             int
 			Statuses                           []scheduler.Status
-		}{o.Version, o.TelemetryPath, o.ConfigFile, o.Now(), o.Source.Ready(), o.Source.Rendered().Series, statuses}
+			Board                              *scorecard.Board
+			Scorecard                          *scorecard.Scorecard
+			UnknownTeam                        string
+		}{o.Version, o.TelemetryPath, o.ConfigFile, o.Now(), o.Source.Ready(), o.Source.Rendered().Series, statuses, board, card, ""}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if !known {
+			data.UnknownTeam = team
+			w.WriteHeader(http.StatusNotFound)
+		}
 		if err := landingTemplate.Execute(w, data); err != nil {
 			o.Logger.Error("rendering the landing page", "err", err)
 		}

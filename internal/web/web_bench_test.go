@@ -20,6 +20,9 @@ type fixedSource struct{ r *snapshot.Rendered }
 func (f fixedSource) Statuses() []scheduler.Status { return nil }
 func (f fixedSource) Ready() bool                  { return true }
 func (f fixedSource) Rendered() *snapshot.Rendered { return f.r }
+func (f fixedSource) Published() *scheduler.Published {
+	return &scheduler.Published{Current: snapshot.Empty}
+}
 
 // buildSnapshot makes n series shaped like the incident figures: a few
 // families, bounded labels, a window label.
@@ -102,6 +105,21 @@ func BenchmarkRenderAtRefresh(b *testing.B) {
 				}
 				if _, err := m.Render(); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLandingPage is a view of the landing page over the demo with
+// its scorecard cached (computed on the first view after each publish).
+func BenchmarkLandingPage(b *testing.B) {
+	h := demoHandler(b)
+	for _, path := range []string{"/", "/?team=payments"} {
+		b.Run(path, func(b *testing.B) {
+			for b.Loop() {
+				if rec := get(h, http.MethodGet, path); rec.Code != http.StatusOK {
+					b.Fatalf("%s: %d", path, rec.Code)
 				}
 			}
 		})
