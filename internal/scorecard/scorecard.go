@@ -271,9 +271,14 @@ func OptionsFrom(cfg *config.Config) Options {
 	if cfg == nil {
 		return Options{}
 	}
-	return Options{
+	opts := Options{
 		OfficeHoursKind:          cfg.Alerting.Engagement.OfficeHoursKind,
 		TrainingCompletionTarget: float64(cfg.Alerting.TrainingCompletionTarget),
 		ChampionCoverageTarget:   float64(cfg.Alerting.ChampionCoverageTarget),
 	}
+	// The value section's currency is also the savings table's.
+	if cfg.Value != nil {
+		opts.Currency = cfg.Value.Currency
+	}
+	return opts
 }

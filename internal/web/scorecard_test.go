@@ -87,7 +87,7 @@ var (
 		`[data-figure="wiki_views"] [data-window="90d"] .value`:            "1,786",
 		`[data-figure="wiki_pages_created"] [data-window="7d"] .change`:    "+1 (from 0)",
 		`[data-figure="time_saved"] [data-window="90d"] .value`:            "242.5 h",
-		`[data-figure="money_saved"] th`:                                   "Money saved (in the savings table's currency)",
+		`[data-figure="money_saved"] th`:                                   "Money saved (EUR)", // the demo's value.currency
 		`[data-figure="money_saved"] [data-window="90d"] .value`:           "68,417",
 		`[data-figure="money_saved"] [data-window="90d"] .change`:          "+59,967 (+710%)",
 	}
