@@ -58,14 +58,7 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 		}
 		files[RunbookPath(a.Name)] = a.Runbook
 	}
-	boards, err := dashboards.Generate(dashboards.Input{
-		RunbooksURL: rules.RunbookBase,
-		Targets: dashboards.Targets{
-			TrainingCompletion: float64(cfg.Alerting.TrainingCompletionTarget),
-			ChampionCoverage:   float64(cfg.Alerting.ChampionCoverageTarget),
-			FormatCompliance:   float64(cfg.Alerting.FormatComplianceTarget),
-		},
-	})
+	boards, err := dashboards.Generate(DashboardInput(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +87,19 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 		files[p] = data
 	}
 	return files, nil
+}
+
+// DashboardInput is what the dashboards take from cfg; the report and the
+// dashboard previews use it too.
+func DashboardInput(cfg *config.Config) dashboards.Input {
+	return dashboards.Input{
+		RunbooksURL: rules.RunbookBase,
+		Targets: dashboards.Targets{
+			TrainingCompletion: float64(cfg.Alerting.TrainingCompletionTarget),
+			ChampionCoverage:   float64(cfg.Alerting.ChampionCoverageTarget),
+			FormatCompliance:   float64(cfg.Alerting.FormatComplianceTarget),
+		},
+	}
 }
 
 // SLOs are the SLOs the bundle generates rules for: the built-in SLOs of

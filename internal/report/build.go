@@ -198,7 +198,7 @@ func (b *builder) figure(fs FigureSpec) (Figure, error) {
 		return f, err
 	}
 	f.Source = o
-	f.Windowed = o.Expr != o.Query || strings.Contains(fs.Series, "$window")
+	f.Windowed = strings.Contains(o.Query, "$window") || strings.Contains(fs.Series, "$window")
 	if f.Windowed {
 		f.Window = b.period.Window
 	}
@@ -351,7 +351,7 @@ func (b *builder) table(ts TableSpec) (Table, error) {
 			exprs = append(exprs, e)
 			queries = append(queries, q.Expr)
 		}
-		t.Source.Query = strings.Join(queries, "\n")
+		t.Source.Query = strings.Join(queries, " ; ")
 	} else {
 		for _, c := range ts.Columns {
 			t.Columns = append(t.Columns, Column{Title: c.Title, Unit: c.Unit, Expr: c.Expr})
@@ -360,11 +360,9 @@ func (b *builder) table(ts TableSpec) (Table, error) {
 				t.Source.Rules = append(t.Source.Rules, c.Rule)
 			}
 		}
-		t.Source.Query = strings.Join(exprs, "\n")
+		t.Source.Query = strings.Join(exprs, " ; ")
 	}
-	t.Source.Expr = strings.Join(exprs, "\n")
-	rows := map[string]*TableRow{}
-	keyLabels := map[string]bool{}
+	t.Source.Expr = strings.Join(exprs, " ; ")
 	results := make([]model.Vector, len(exprs))
 	for i, e := range exprs {
 		v, err := b.src.Query(b.ctx, e, at)
@@ -372,44 +370,8 @@ func (b *builder) table(ts TableSpec) (Table, error) {
 			return t, err
 		}
 		results[i] = v
-		if ts.Keys == nil {
-			for _, s := range v {
-				for l := range s.Metric {
-					if l != model.MetricNameLabel {
-						keyLabels[string(l)] = true
-					}
-				}
-			}
-		}
 	}
-	if ts.Keys == nil {
-		for l := range keyLabels {
-			t.Keys = append(t.Keys, l)
-		}
-		sort.Strings(t.Keys)
-	}
-	for i, v := range results {
-		for _, s := range v {
-			keys := make([]string, len(t.Keys))
-			for k, l := range t.Keys {
-				keys[k] = string(s.Metric[model.LabelName(l)])
-			}
-			id := strings.Join(keys, "\xff")
-			r, ok := rows[id]
-			if !ok {
-				r = &TableRow{Keys: keys, Values: make([]Value, len(exprs))}
-				rows[id] = r
-			}
-			x := float64(s.Value)
-			r.Values[i] = Value{OK: !math.IsNaN(x), Value: x}
-		}
-	}
-	for _, r := range rows {
-		t.Rows = append(t.Rows, *r)
-	}
-	sort.Slice(t.Rows, func(i, j int) bool {
-		return strings.Join(t.Rows[i].Keys, "\xff") < strings.Join(t.Rows[j].Keys, "\xff")
-	})
+	t.Keys, t.Rows = joinRows(ts.Keys, results)
 	if len(t.Rows) == 0 {
 		why, err := b.absence(exprs[0], at)
 		if err != nil {
@@ -418,6 +380,48 @@ func (b *builder) table(ts TableSpec) (Table, error) {
 		t.NoData = why
 	}
 	return t, nil
+}
+
+// joinRows joins the series of several instant queries into rows by the
+// key labels (all the labels they carry when keys is nil), sorted by keys.
+func joinRows(keys []string, results []model.Vector) ([]string, []TableRow) {
+	if keys == nil {
+		seen := map[string]bool{}
+		for _, v := range results {
+			for _, s := range v {
+				for l := range s.Metric {
+					if l != model.MetricNameLabel && !seen[string(l)] {
+						seen[string(l)] = true
+						keys = append(keys, string(l))
+					}
+				}
+			}
+		}
+		sort.Strings(keys)
+	}
+	rows := map[string]*TableRow{}
+	for i, v := range results {
+		for _, s := range v {
+			ks := make([]string, len(keys))
+			for k, l := range keys {
+				ks[k] = string(s.Metric[model.LabelName(l)])
+			}
+			id := strings.Join(ks, "\xff")
+			r, ok := rows[id]
+			if !ok {
+				r = &TableRow{Keys: ks, Values: make([]Value, len(results))}
+				rows[id] = r
+			}
+			x := float64(s.Value)
+			r.Values[i] = Value{OK: !math.IsNaN(x), Value: x}
+		}
+	}
+	out := make([]TableRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return slices.Compare(out[i].Keys, out[j].Keys) < 0 })
+	return keys, out
 }
 
 // panelColumn names the value column of a one-query panel by its unit.

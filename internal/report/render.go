@@ -46,12 +46,13 @@ var funcs = map[string]any{
 }
 
 // Markdown writes the report as Markdown for wikis; each chart is linked
-// as chartDir/ChartFile(chart), which the caller writes.
+// as chartDir/ChartFile(chart), which the caller writes (no chart links
+// when chartDir is empty).
 func Markdown(w io.Writer, r *Report, chartDir string) error {
 	t, err := template.New("report.md.tmpl").Funcs(funcs).Funcs(template.FuncMap{
 		"chartpath": func(c Chart) string {
 			if chartDir == "" {
-				return ChartFile(c)
+				return "" // nowhere to write them: leave them out
 			}
 			return chartDir + "/" + ChartFile(c)
 		},

@@ -113,6 +113,10 @@ type Selection struct {
 	Window string
 	// Team, Source and Collector are regular expressions ("" for all).
 	Team, Source, Collector string
+	// Interval and RateInterval are Grafana's $__interval (the step of a
+	// range query) and $__rate_interval (the step plus a scrape interval,
+	// at least four scrape intervals), as PromQL durations such as "1h1m".
+	Interval, RateInterval string
 }
 
 var variableRef = regexp.MustCompile(`\$\{?(\w+)\}?`)
@@ -123,7 +127,7 @@ var variableRef = regexp.MustCompile(`\$\{?(\w+)\}?`)
 func Expand(expr string, sel Selection) (string, error) {
 	values := map[string]string{
 		teamVariable: orAll(sel.Team), sourceVariable: orAll(sel.Source), collectorVariable: orAll(sel.Collector),
-		windowVariable: sel.Window,
+		windowVariable: sel.Window, "__interval": sel.Interval, "__rate_interval": sel.RateInterval,
 	}
 	var unknown []string
 	out := variableRef.ReplaceAllStringFunc(expr, func(ref string) string {
