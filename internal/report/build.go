@@ -456,7 +456,7 @@ func newsletter(p, prev Period, figs []Figure) string {
 		}
 		fmt.Fprintf(&b, "- **%s:** %s", f.Label, f.Text())
 		if _, ok := f.Change(); ok {
-			fmt.Fprintf(&b, " (%s %s vs %s)", f.Arrow(), f.ChangeText(), prev.Label)
+			fmt.Fprintf(&b, ", %s %s vs %s", f.Arrow(), f.ChangeText(), prev.Label)
 		}
 		b.WriteString("\n")
 	}

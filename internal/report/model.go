@@ -185,6 +185,9 @@ func (f Figure) ChangeText() string {
 	if !ok {
 		return "n/a"
 	}
+	if d == 0 {
+		return "no change"
+	}
 	sign := "+"
 	if d < 0 {
 		sign = "−"
