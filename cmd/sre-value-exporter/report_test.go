@@ -60,7 +60,7 @@ func TestReportWritesMarkdownWithItsChartsAndJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	var r struct {
-		Period struct{ Label string }
+		Period   struct{ Label string }
 		Sections []struct {
 			ID     string `json:"id"`
 			NoData string `json:"no_data"`

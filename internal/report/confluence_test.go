@@ -91,7 +91,9 @@ func (f *fakeConfluence) serve(w http.ResponseWriter, r *http.Request) {
 			Type, Title string
 			Space       struct{ Key string }
 			Ancestors   []struct{ ID string }
-			Body        struct{ Storage struct{ Value, Representation string } }
+			Body        struct {
+				Storage struct{ Value, Representation string }
+			}
 		}
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Type != "page" || body.Body.Storage.Representation != "storage" {
 			f.fail(w, http.StatusBadRequest, "a page in the storage representation is required")
@@ -133,7 +135,9 @@ func (f *fakeConfluence) serve(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			ID, Type, Title string
 			Version         struct{ Number int }
-			Body            struct{ Storage struct{ Value, Representation string } }
+			Body            struct {
+				Storage struct{ Value, Representation string }
+			}
 		}
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.ID != p.id {
 			f.fail(w, http.StatusBadRequest, "bad update")

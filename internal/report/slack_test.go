@@ -143,7 +143,11 @@ func TestSlackGetsTheSummaryAsBlocksAndTheChartsInItsThread(t *testing.T) {
 			// gate opens after the wait.
 			clock := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 			o.Now = func() time.Time { return clock }
-			o.Sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); clock = clock.Add(d); return nil }
+			o.Sleep = func(_ context.Context, d time.Duration) error {
+				slept = append(slept, d)
+				clock = clock.Add(d)
+				return nil
+			}
 		},
 	})
 	if err != nil {
