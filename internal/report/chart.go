@@ -72,12 +72,12 @@ func renderLines(title string, unit Unit, start, end time.Time, lines []Line, th
 	p.X.Min, p.X.Max = float64(start.Unix()), float64(end.Unix())
 	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
-	any := false
+	drawn := false
 	for i, l := range lines {
 		if len(l.Points) == 0 {
 			continue
 		}
-		any = true
+		drawn = true
 		xys := make(plotter.XYs, len(l.Points))
 		for j, pt := range l.Points {
 			xys[j] = plotter.XY{X: float64(pt.T.Unix()), Y: pt.V}
@@ -110,7 +110,7 @@ func renderLines(title string, unit Unit, start, end time.Time, lines []Line, th
 		tl.Color, tl.Dashes = t.colour, []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(tl)
 	}
-	if !any {
+	if !drawn {
 		return message(title, "no data", w, h)
 	}
 	if p.Y.Min > 0 {

@@ -114,7 +114,7 @@ func PublishConfluence(ctx context.Context, r *Report, opts ConfluenceOptions) (
 			if attempt == 0 {
 				continue // read the new version and write on top of it once
 			}
-			return ConfluenceResult{}, fmt.Errorf("%w: %v", ErrVersionConflict, err)
+			return ConfluenceResult{}, fmt.Errorf("%w: %w", ErrVersionConflict, err)
 		}
 		if err != nil {
 			return ConfluenceResult{}, err

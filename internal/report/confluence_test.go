@@ -178,7 +178,7 @@ func TestConfluenceCreatesThePageThenUpdatesItWithTheNextVersion(t *testing.T) {
 	// The storage format is XML.
 	dec := xml.NewDecoder(strings.NewReader("<root>" + p.body + "</root>"))
 	for {
-		if _, err := dec.Token(); err == io.EOF {
+		if _, err := dec.Token(); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			t.Fatalf("the page body is not well-formed: %v", err)

@@ -33,10 +33,7 @@ func TestWriteTheDocsSamples(t *testing.T) {
 	// sample is the rolling month that ends now. With history (backfill)
 	// the calendar form, --at 2026-11, reads the same way.
 	at := time.Now().UTC().Truncate(time.Minute).Add(time.Minute)
-	for {
-		if time.Now().After(at) {
-			break
-		}
+	for !time.Now().After(at) {
 		time.Sleep(time.Second)
 	}
 	period, err := ParsePeriod("month", at.Format(time.RFC3339), at)
