@@ -58,19 +58,7 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 		}
 		files[RunbookPath(a.Name)] = a.Runbook
 	}
-	currency := ""
-	if cfg.Value != nil {
-		currency = cfg.Value.Currency
-	}
-	boards, err := dashboards.Generate(dashboards.Input{
-		RunbooksURL: rules.RunbookBase,
-		Currency:    currency,
-		Targets: dashboards.Targets{
-			TrainingCompletion: float64(cfg.Alerting.TrainingCompletionTarget),
-			ChampionCoverage:   float64(cfg.Alerting.ChampionCoverageTarget),
-			FormatCompliance:   float64(cfg.Alerting.FormatComplianceTarget),
-		},
-	})
+	boards, err := dashboards.Generate(DashboardInput(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +87,24 @@ func Generate(cfg *config.Config, configFile string) (map[string][]byte, error) 
 		files[p] = data
 	}
 	return files, nil
+}
+
+// DashboardInput is what the dashboards take from cfg; the report and the
+// dashboard previews use it too.
+func DashboardInput(cfg *config.Config) dashboards.Input {
+	currency := ""
+	if cfg.Value != nil {
+		currency = cfg.Value.Currency
+	}
+	return dashboards.Input{
+		RunbooksURL: rules.RunbookBase,
+		Currency:    currency,
+		Targets: dashboards.Targets{
+			TrainingCompletion: float64(cfg.Alerting.TrainingCompletionTarget),
+			ChampionCoverage:   float64(cfg.Alerting.ChampionCoverageTarget),
+			FormatCompliance:   float64(cfg.Alerting.FormatComplianceTarget),
+		},
+	}
 }
 
 // SLOs are the SLOs the bundle generates rules for: the built-in SLOs of

@@ -158,29 +158,52 @@ func (s spec) build(in Input) (dashboard.Dashboard, error) { //nolint:staticchec
 		b.WithVariable(variable(v))
 	}
 
+	for _, pl := range s.layout() {
+		if pl.panel == nil {
+			b.WithRow(dashboard.NewRowBuilder(pl.row).Id(pl.id).GridPos(pl.pos))
+			continue
+		}
+		pb, err := pl.panel.build(pl.id, pl.pos)
+		if err != nil {
+			return dashboard.Dashboard{}, err //nolint:staticcheck // v1 on purpose
+		}
+		b.WithPanel(pb)
+	}
+	return b.Build()
+}
+
+// placed is a row (panel nil) or a panel with its id and position.
+type placed struct {
+	id    uint32
+	pos   dashboard.GridPos
+	row   string
+	panel *panel
+}
+
+// layout numbers the rows and panels in order and flows the panels of each
+// row left to right, 24 columns wide. Build and Panels both read it, so the
+// ids the report names are those Grafana shows.
+func (s spec) layout() []placed {
+	var out []placed
 	var id, y uint32
 	for _, r := range s.rows {
 		id++
-		b.WithRow(dashboard.NewRowBuilder(r.title).Id(id).
-			GridPos(dashboard.GridPos{X: 0, Y: y, W: 24, H: 1}))
+		out = append(out, placed{id: id, pos: dashboard.GridPos{X: 0, Y: y, W: 24, H: 1}, row: r.title})
 		y++
 		var x, rowHeight uint32
-		for _, p := range r.panels {
+		for i := range r.panels {
+			p := &r.panels[i]
 			if x+p.width > 24 {
 				x, y, rowHeight = 0, y+rowHeight, 0
 			}
 			id++
-			pb, err := p.build(id, dashboard.GridPos{X: x, Y: y, W: p.width, H: p.height})
-			if err != nil {
-				return dashboard.Dashboard{}, err //nolint:staticcheck // v1 on purpose
-			}
-			b.WithPanel(pb)
+			out = append(out, placed{id: id, pos: dashboard.GridPos{X: x, Y: y, W: p.width, H: p.height}, row: r.title, panel: p})
 			x += p.width
 			rowHeight = max(rowHeight, p.height)
 		}
 		y += rowHeight
 	}
-	return b.Build()
+	return out
 }
 
 // variable returns the template variable named name.

@@ -230,8 +230,6 @@ var variableValues = map[string]string{
 	"__rate_interval": "5m", "__interval": "1m", "__range": "30d",
 }
 
-var variableRef = regexp.MustCompile(`\$\{?(\w+)\}?`)
-
 // substitute replaces Grafana variables in expr the way Grafana would.
 func substitute(t testing.TB, expr string) string {
 	t.Helper()

@@ -1,38 +1,19 @@
 package dashboards
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/prometheus/promql/parser"
 
-	_ "github.com/sre-value/sre-value-exporter/collectors/all"
 	"github.com/sre-value/sre-value-exporter/internal/bundle/rules"
 	"github.com/sre-value/sre-value-exporter/internal/bundle/slo"
-	"github.com/sre-value/sre-value-exporter/internal/exporter"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
-	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/promtest"
 	"github.com/sre-value/sre-value-exporter/internal/testbin"
-	"github.com/sre-value/sre-value-exporter/internal/web"
 )
-
-// demoNow is just after the last day of the demo data (as in the exporter's
-// demo tests), so every window of the demo is full.
-var demoNow = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 
 // TestEveryPanelQueryRunsAgainstARealPrometheus lets the pinned Prometheus
 // scrape the demo exporter and runs every panel query, with the variables
@@ -79,22 +60,6 @@ func TestEveryPanelQueryRunsAgainstARealPrometheus(t *testing.T) {
 	t.Logf("%d panel queries return no data on the demo:\n%s", len(empty), strings.Join(empty, "\n"))
 }
 
-// allRecorded reports whether every name is a recording rule: a rule the
-// demo evaluates but that has no result needs history (a previous period)
-// that the panel must name.
-func allRecorded(names []string) bool {
-	recorded := map[string]bool{}
-	for _, r := range rules.Recordings() {
-		recorded[r.Name] = true
-	}
-	for _, n := range names {
-		if !recorded[n] {
-			return false
-		}
-	}
-	return true
-}
-
 // readsWindowFigures reports whether expr reads a family of exact window
 // figures (label "window").
 func readsWindowFigures(t *testing.T, p parser.Parser, expr string) bool {
@@ -139,193 +104,37 @@ func instantQuery(addr, expr string) (int, error) {
 	return len(res), err
 }
 
-// sample is one series of an instant query's answer.
-type sample struct {
-	labels map[string]string
-	value  float64
+// promQuery runs expr as an instant query now.
+func promQuery(addr, expr string) ([]promtest.Sample, error) {
+	return promtest.Query(addr, expr, time.Time{})
 }
 
-// promQuery runs expr as an instant query.
-func promQuery(addr, expr string) ([]sample, error) {
-	resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(expr))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			ResultType string            `json:"resultType"`
-			Result     []json.RawMessage `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("decoding the answer: %w", err)
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("prometheus: %s", body.Error)
-	}
-	var out []sample
-	for _, raw := range body.Data.Result {
-		var r struct {
-			Metric map[string]string `json:"metric"`
-			Value  [2]any            `json:"value"`
-		}
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return nil, fmt.Errorf("decoding a sample: %w", err)
-		}
-		str, _ := r.Value[1].(string)
-		v, err := strconv.ParseFloat(str, 64)
-		if err != nil {
-			return nil, fmt.Errorf("sample value %v: %w", r.Value[1], err)
-		}
-		out = append(out, sample{labels: r.Metric, value: v})
-	}
-	return out, nil
-}
-
-// runDemo serves the demo exporter, starts Prometheus scraping it every
-// second and returns Prometheus's address once it has a few scrapes.
-func runDemo(t *testing.T, bin string) (addr, exposition string) {
+// runDemo starts Prometheus scraping the demo exporter (promtest.Start).
+// The bundle's recording rules are evaluated every second, so the panels
+// that read them have data too; Start waits for the last value rule and
+// the SLO attainment.
+func runDemo(t *testing.T, _ string) (addr, exposition string) {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(filepath.Join(dir, "demo.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	logger := slog.New(slog.DiscardHandler)
-	exp := exporter.New(exporter.Options{ConfigFile: demoCopy(t), Logger: logger, Now: func() time.Time { return demoNow }}, st)
-	reg := prometheus.NewRegistry()
-	if err := exp.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := exp.Start(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	exp.Scheduler.RefreshNow(ctx)
-	for _, s := range exp.Scheduler.Statuses() {
-		if !s.Up {
-			t.Fatalf("demo collector %s is down: %s", s.Name, s.LastError)
-		}
-	}
-	srv := httptest.NewServer(web.Handler(web.Options{TelemetryPath: "/metrics", Self: reg, Source: exp.Scheduler, Reload: exp.Reload, Logger: logger}))
-	target, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	promAddr := freeAddr(t)
-	// The bundle's recording rules, evaluated every second, so the panels
-	// that read them have data too.
-	ruleFile, err := rules.File(rules.Recordings(), nil, "e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sloFile, _, err := slo.File(slo.Builtin(), "e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range map[string][]byte{"rules.yml": ruleFile, "slo.rules.yml": sloFile} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml, slo.rules.yml]\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target.Host)
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+promAddr)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-		srv.Close()
-		exp.Scheduler.Stop()
-		logFile.Close()
-		if t.Failed() {
-			log, _ := os.ReadFile(logFile.Name())
-			t.Logf("prometheus log:\n%s", log)
-		}
+	all := rules.Recordings()
+	d := promtest.Start(t, promtest.Options{
+		RuleFiles: []string{"alerts/sre-value.rules.yml", "alerts/sre-value.slo.rules.yml"},
+		WaitFor:   []string{all[len(all)-1].Name, slo.PeriodAttainment},
 	})
-
-	// Three scrapes, so a rate over the last minutes has two samples, and
-	// the recording rules evaluated on them.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if n, err := instantQuery(promAddr, `count_over_time(up{job="sre"}[1m]) >= 3`); err == nil && n == 1 && rulesEvaluated(promAddr) {
-			return promAddr, string(exp.Scheduler.Rendered().Text)
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("prometheus never scraped the demo exporter three times")
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	return d.Addr, d.Exposition
 }
 
-// rulesEvaluated reports whether the last recording rule of each group has
-// a result on scraped data.
-func rulesEvaluated(addr string) bool {
-	all := rules.Recordings()
-	for _, name := range []string{all[len(all)-1].Name, slo.PeriodAttainment} {
-		if n, err := instantQuery(addr, name); err != nil || n == 0 {
+// allRecorded reports whether every name is a recording rule: a rule the
+// demo evaluates but that has no result needs history (a previous period)
+// that the panel must name.
+func allRecorded(names []string) bool {
+	recorded := map[string]bool{}
+	for _, r := range rules.Recordings() {
+		recorded[r.Name] = true
+	}
+	for _, n := range names {
+		if !recorded[n] {
 			return false
 		}
 	}
 	return true
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// demoCopy copies examples/demo with fixed modification times (exported
-// as "last changed" timestamps) and returns its config file.
-func demoCopy(t *testing.T) string {
-	t.Helper()
-	dst := t.TempDir()
-	src := filepath.Join("..", "..", "..", "examples", "demo")
-	mtime := demoNow.Add(-24 * time.Hour)
-	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		to := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(to, 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(to, data, 0o644); err != nil {
-			return err
-		}
-		return os.Chtimes(to, mtime, mtime)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(dst, "config.yml")
 }

@@ -81,8 +81,8 @@ func checkFigures(t *testing.T, addr, exposition string) {
 		}
 		got, found := 0.0, false
 		for _, s := range res {
-			if c.series == "" && len(res) == 1 || c.series != "" && s.labels[m.WindowLabel] == c.series {
-				got, found = s.value, true
+			if c.series == "" && len(res) == 1 || c.series != "" && s.Labels[m.WindowLabel] == c.series {
+				got, found = s.Value, true
 			}
 		}
 		if !found || fmt.Sprintf("%.9g", got) != fmt.Sprintf("%.9g", c.want) {

@@ -9,6 +9,7 @@ import (
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,8 +34,14 @@ const (
 	// FolderAnnotation names the Grafana folder for a sidecar configured
 	// with folderAnnotation: grafana_folder.
 	FolderAnnotation = "grafana_folder"
-	portName         = "http"
-	nonRootUID       = 65532 // the distroless nonroot user the Dockerfile runs as
+	// ReportSecret holds the report's Slack and Confluence tokens.
+	ReportSecret       = Name + "-report"
+	SlackTokenKey      = "slack-token"
+	ConfluenceTokenKey = "confluence-token"
+	// ReportSchedule is the CronJob's schedule (UTC): monthly, on the 1st.
+	ReportSchedule = "0 7 1 * *"
+	portName       = "http"
+	nonRootUID     = 65532 // the distroless nonroot user the Dockerfile runs as
 )
 
 // labels select the exporter's pods and name its objects.
@@ -52,10 +59,14 @@ func kubernetes(in Input) (map[string][]byte, error) {
 		DashboardsConfigMap: dashboardConfigMaps(in.Dashboards),
 		DeploymentFile:      {storeClaim(), deployment()},
 		ServiceFile:         {service()},
+		ReportCronJobFile:   {reportCronJob()},
 	}
 	notes := map[string]string{
 		DeploymentFile: "# EDIT image to the exporter's image in your registry (build it with the Dockerfile), and\n" +
 			"# create the ConfigMap " + ConfigConfigMap + " with your configuration under the key " + ConfigKey + ".\n",
+		ReportCronJobFile: "# EDIT image as in deployment.yaml, --prometheus.url to your Prometheus, the Slack channel and the\n" +
+			"# Confluence URL, space and user; create the Secret " + ReportSecret + " with the keys " + SlackTokenKey + " and " + ConfluenceTokenKey + ".\n" +
+			"# Runs at 07:00 UTC on the 1st of each month: the report of the month that just ended.\n",
 	}
 	files := make(map[string][]byte, len(docs))
 	for path, objs := range docs {
@@ -200,6 +211,75 @@ func deployment() *appsv1.Deployment {
 						{Name: "store", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
 							ClaimName: StoreClaim,
 						}}},
+					},
+				},
+			},
+		},
+	}
+}
+
+// reportCronJob posts and publishes the monthly report. It reads only
+// Prometheus, so it needs neither the store nor the configuration.
+func reportCronJob() *batchv1.CronJob {
+	uid, yes, no := int64(nonRootUID), true, false
+	one, limit := int32(1), int32(2)
+	utc := "Etc/UTC"
+	secrets := "/etc/" + ReportSecret
+	return &batchv1.CronJob{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
+		ObjectMeta: meta(Name + "-report"),
+		Spec: batchv1.CronJobSpec{
+			Schedule:                   ReportSchedule,
+			TimeZone:                   &utc,
+			ConcurrencyPolicy:          batchv1.ForbidConcurrent,
+			SuccessfulJobsHistoryLimit: &limit,
+			FailedJobsHistoryLimit:     &limit,
+			JobTemplate: batchv1.JobTemplateSpec{
+				Spec: batchv1.JobSpec{
+					BackoffLimit: &one,
+					Template: corev1.PodTemplateSpec{
+						ObjectMeta: metav1.ObjectMeta{Labels: labels()},
+						Spec: corev1.PodSpec{
+							RestartPolicy: corev1.RestartPolicyNever,
+							SecurityContext: &corev1.PodSecurityContext{
+								RunAsNonRoot: &yes, RunAsUser: &uid, RunAsGroup: &uid,
+								SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+							},
+							Containers: []corev1.Container{{
+								Name:  "report",
+								Image: Image,
+								Args: []string{
+									"report",
+									"--prometheus.url=http://prometheus-operated.monitoring.svc:9090",
+									"--period=month",
+									"--format=json",
+									"--out=/tmp/report.json",
+									"--slack.channel=#sre-updates",
+									"--slack.token-file=" + secrets + "/" + SlackTokenKey,
+									"--confluence.url=https://example.atlassian.net/wiki",
+									"--confluence.space=SRE",
+									"--confluence.user=sre-bot@example.com",
+									"--confluence.token-file=" + secrets + "/" + ConfluenceTokenKey,
+								},
+								Resources: corev1.ResourceRequirements{
+									Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("50m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+									Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("256Mi")},
+								},
+								SecurityContext: &corev1.SecurityContext{
+									AllowPrivilegeEscalation: &no,
+									ReadOnlyRootFilesystem:   &yes,
+									Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+								},
+								VolumeMounts: []corev1.VolumeMount{
+									{Name: "tokens", MountPath: secrets, ReadOnly: true},
+									{Name: "tmp", MountPath: "/tmp"},
+								},
+							}},
+							Volumes: []corev1.Volume{
+								{Name: "tokens", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: ReportSecret}}},
+								{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+							},
+						},
 					},
 				},
 			},

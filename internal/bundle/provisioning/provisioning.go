@@ -28,6 +28,8 @@ const (
 	DashboardsConfigMap   = Dir + "/kubernetes/dashboards-configmap.yaml"
 	DeploymentFile        = Dir + "/kubernetes/deployment.yaml"
 	ServiceFile           = Dir + "/kubernetes/service.yaml"
+	// ReportCronJobFile runs the monthly report (docs/reports.md).
+	ReportCronJobFile = Dir + "/kubernetes/report-cronjob.yaml"
 )
 
 // Names shared by the files, so that they point at each other.

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
@@ -68,7 +69,7 @@ func TestTheSameInputGivesTheSameBytesUnderAGeneratedHeader(t *testing.T) {
 	a, b := generate(t), generate(t)
 	want := []string{
 		GrafanaDatasourceFile, GrafanaDashboardsFile, PrometheusFile, AlertmanagerFile,
-		PrometheusRuleFile, ServiceMonitorFile, DashboardsConfigMap, DeploymentFile, ServiceFile,
+		PrometheusRuleFile, ServiceMonitorFile, DashboardsConfigMap, DeploymentFile, ServiceFile, ReportCronJobFile,
 	}
 	if len(a) != len(want) {
 		t.Errorf("%d files, want %d", len(a), len(want))
@@ -203,8 +204,9 @@ func TestEveryKubernetesObjectHasAnAPIVersionKindAndAValidName(t *testing.T) {
 		"PersistentVolumeClaim": func() any { return &corev1.PersistentVolumeClaim{} },
 		"Deployment":            func() any { return &appsv1.Deployment{} },
 		"Service":               func() any { return &corev1.Service{} },
+		"CronJob":               func() any { return &batchv1.CronJob{} },
 	}
-	for _, p := range []string{PrometheusRuleFile, ServiceMonitorFile, DashboardsConfigMap, DeploymentFile, ServiceFile} {
+	for _, p := range []string{PrometheusRuleFile, ServiceMonitorFile, DashboardsConfigMap, DeploymentFile, ServiceFile, ReportCronJobFile} {
 		for i, doc := range documents(files[p]) {
 			var obj struct {
 				APIVersion string `json:"apiVersion"`
@@ -231,6 +233,29 @@ func TestEveryKubernetesObjectHasAnAPIVersionKindAndAValidName(t *testing.T) {
 				t.Errorf("%s document %d (%s): %v", p, i+1, obj.Kind, err)
 			}
 		}
+	}
+}
+
+// TestTheReportCronJobRunsTheReportCommandMonthly checks the schedule, the
+// arguments (the command test parses them with the report command) and
+// that the tokens come from files.
+func TestTheReportCronJobRunsTheReportCommandMonthly(t *testing.T) {
+	var cj batchv1.CronJob
+	if err := yaml.UnmarshalStrict(generate(t)[ReportCronJobFile], &cj); err != nil {
+		t.Fatal(err)
+	}
+	c := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
+	if cj.Spec.Schedule != "0 7 1 * *" || cj.Spec.TimeZone == nil || *cj.Spec.TimeZone != "Etc/UTC" || c.Args[0] != "report" {
+		t.Errorf("schedule %q, args %v", cj.Spec.Schedule, c.Args)
+	}
+	args := strings.Join(c.Args, " ")
+	for _, want := range []string{"--period=month", "--slack.token-file=/etc/sre-value-exporter-report/slack-token", "--confluence.token-file=/etc/sre-value-exporter-report/confluence-token"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("args %s lack %s", args, want)
+		}
+	}
+	if sc := c.SecurityContext; sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+		t.Errorf("container security context %+v: want a read-only root filesystem", sc)
 	}
 }
 
