@@ -233,7 +233,6 @@ var (
 		Help:   "Participants in collaborations dated in the window, by kind and team.",
 		Labels: []string{"kind", "team", WindowLabel},
 	})
-
 )
 
 // SLOs measured elsewhere (SumoLogic, Datadog, a spreadsheet) and reported
