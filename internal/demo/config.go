@@ -50,6 +50,7 @@ func configYAML(o *org, used usedValues) []byte {
       - {type: savings, source: savings.csv}
       - {type: adoption, source: adoption.csv}
       - {type: collaboration, source: collaboration.csv}
+      - {type: slo, source: slo.csv}
   - kind: incidentsheet
     name: demo-incidents
     source: incidents.csv

@@ -110,7 +110,7 @@ func sortedNames[V any](m map[string]V) []string {
 }
 
 func TestGenerateReturnsTheSixDashboards(t *testing.T) {
-	want := []string{"sre-engagement.json", "sre-exporter-health.json", "sre-format.json", "sre-reliability.json", "sre-team.json", "sre-training.json"}
+	want := []string{"sre-engagement.json", "sre-exporter-health.json", "sre-format.json", "sre-reliability.json", "sre-slos.json", "sre-team.json", "sre-training.json"}
 	if got := sortedNames(generated(t)); !slices.Equal(got, want) {
 		t.Errorf("files = %v, want %v", got, want)
 	}
@@ -223,7 +223,7 @@ func TestPanelsAreDescribedAndQueryTheDatasourceVariable(t *testing.T) {
 // variableValues are what the variables stand for when a query is parsed
 // or run: every team, source and collector, the 30-day window.
 var variableValues = map[string]string{
-	"team": ".*", "source": ".*", "collector": ".*", "window": "30d",
+	"team": ".*", "service": ".*", "source": ".*", "collector": ".*", "window": "30d",
 	"__rate_interval": "5m", "__interval": "1m", "__range": "30d",
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	_ "github.com/sre-value/sre-value-exporter/collectors/all"
+	"github.com/sre-value/sre-value-exporter/internal/bundle/slo"
 	"github.com/sre-value/sre-value-exporter/internal/exporter"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/store"
@@ -201,7 +202,13 @@ func runDemo(t *testing.T, bin string) (addr, exposition string) {
 	}
 
 	promAddr := freeAddr(t)
-	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target.Host)
+	// The SLO rules are loaded, so the panels that read their recording
+	// rules (slo:*) have data: the rules are evaluated every second.
+	rules, err := filepath.Abs(filepath.Join("..", "..", "..", "alerts", "sre-value.slo.rules.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['%s']\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", rules, target.Host)
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -227,10 +234,11 @@ func runDemo(t *testing.T, bin string) (addr, exposition string) {
 		}
 	})
 
-	// Three scrapes, so a rate over the last minutes has two samples.
+	// Three scrapes, so a rate over the last minutes has two samples, and
+	// the SLO rules evaluated after them.
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if n, err := instantQuery(promAddr, `count_over_time(up{job="sre"}[1m]) >= 3`); err == nil && n == 1 {
+		if n, err := instantQuery(promAddr, `count_over_time(up{job="sre"}[1m]) >= 3 and on() count_over_time(`+slo.PeriodAttainment+`[1m]) >= 3`); err == nil && n == 1 {
 			return promAddr, string(exp.Scheduler.Rendered().Text)
 		}
 		if time.Now().After(deadline) {
