@@ -44,7 +44,7 @@ type sloScope struct {
 }
 
 // teamSLOs are the SLOs of the services the team variable selects.
-var teamSLOs = sloScope{what: "the services the selected team owns (per the catalog's sre_service_info)", byTeam: true}
+var teamSLOs = sloScope{what: "the services the selected team owns (per the catalog)", byTeam: true}
 
 // builtinSLO is the scope of one built-in SLO of the SRE team.
 func builtinSLO(what, name string) sloScope {
@@ -78,7 +78,7 @@ func (sc sloScope) expr(name string) string {
 	if !sc.byTeam {
 		return e
 	}
-	owned := fmt.Sprintf(`max by (%s) (label_replace(%s, %q, "$1", "service", "(.*)"))`, slo.ServiceLabel, sel(m.ServiceInfo), slo.ServiceLabel)
+	owned := fmt.Sprintf(`max by (%s) (%s{team=~"$team"})`, slo.ServiceLabel, slo.ServiceOwner)
 	return fmt.Sprintf("%s * on(%s) group_left() %s", e, slo.ServiceLabel, owned)
 }
 
@@ -104,13 +104,13 @@ func perSLO(expr string) string {
 	return fmt.Sprintf("max by (%s, %s, %s) (%s)", slo.ServiceLabel, slo.SLOLabel, slo.OriginLabel, expr)
 }
 
-// asSLO gives a records-table family the SLO labels, so its series join
-// the recording rules' in a table.
-func asSLO(f *m.Family, matchers ...string) string {
-	s := sel(f, append([]string{`service=~"$service"`}, matchers...)...)
-	return fmt.Sprintf(`max by (%s, %s) (label_replace(label_replace(%s, %q, "$1", "service", "(.*)"), %q, "$1", "slo", "(.*)"))`,
-		slo.ServiceLabel, slo.SLOLabel, s, slo.ServiceLabel, slo.SLOLabel)
+// recorded selects a records-table family of the SLOs the service
+// variable selects, one series per service and SLO.
+func recorded(f *m.Family, matchers ...string) string {
+	return "max by (service, slo) (" + sel(f, append([]string{`service=~"$service"`}, matchers...)...) + ")"
 }
+
+const recordLegend = "{{service}} / {{slo}}"
 
 const sloLegend = "{{" + slo.ServiceLabel + "}} / {{" + slo.SLOLabel + "}}"
 
@@ -176,11 +176,11 @@ func slos(Input) spec {
 					description: "Share of each SLO's error budget left over its period; 0 is spent (red line).",
 					queries:     []query{{expr: perSLO(rule(slo.PeriodBudgetRemaining, measured)), legend: sloLegend}},
 					base:        "red", thresholds: []step{{value: 0, colour: "green"}},
-					history:     "a trend over the dashboard's time range"},
+					history: "a trend over the dashboard's time range"},
 				{kind: tablePanel, title: "SLO alerts firing", unit: unitCount, width: 24, height: 6,
 					description: "The SLO burn-rate alerts firing now, by alert, severity and SLO; each has a runbook (see the Runbooks link).",
-					queries: []query{{expr: fmt.Sprintf("sum by (alertname, severity, %s, %s) (%s)", slo.ServiceLabel, slo.SLOLabel, firingSLOAlerts), legend: "Firing"}},
-					history: "no SLO alert fires on the demo"},
+					queries:     []query{{expr: fmt.Sprintf("sum by (alertname, severity, %s, %s) (%s)", slo.ServiceLabel, slo.SLOLabel, firingSLOAlerts), legend: "Firing"}},
+					history:     "no SLO alert fires on the demo"},
 			}},
 			{title: "SLOs measured elsewhere (records tables)", panels: []panel{
 				{kind: tablePanel, title: "Reported SLOs", unit: unitRatio, width: 24, height: 8,
@@ -192,14 +192,14 @@ func slos(Input) spec {
 					}},
 				{kind: tablePanel, title: "Latest reported period ends", unit: unitDateTime, width: 12, height: 8,
 					description: "When each reported SLO's latest period ended: a date long past means the table is not being kept up.",
-					queries:     []query{{expr: asSLO(m.SLORecordPeriodEnd) + " * 1000", legend: "Period end"}}},
+					queries:     []query{{expr: recorded(m.SLORecordPeriodEnd) + " * 1000", legend: "Period end"}}},
 				{kind: barGaugePanel, title: "Reported period length", unit: unitSeconds, width: 12, height: 8, min: &zero,
 					description: "Length of each reported SLO's latest period (30 days, 4 weeks, a week).",
-					queries:     []query{{expr: asSLO(m.SLORecordPeriod), legend: sloLegend}}},
+					queries:     []query{{expr: recorded(m.SLORecordPeriod), legend: recordLegend}}},
 				withAtLeast(panel{kind: barGaugePanel, title: "Periods met (90d)", unit: unitRatio, width: 12, height: 8, min: &zero, max: &one,
 					description: "Share of each reported SLO's periods that ended in the last 90 days with the objective met.",
-					queries: []query{{expr: ratio(slo.ServiceLabel+", "+slo.SLOLabel,
-						asSLO(m.SLORecordPeriodsMetInWindow, `window="90d"`), asSLO(m.SLORecordPeriodsInWindow, `window="90d"`)), legend: sloLegend}}},
+					queries: []query{{expr: ratio("service, slo",
+						recorded(m.SLORecordPeriodsMetInWindow, `window="90d"`), recorded(m.SLORecordPeriodsInWindow, `window="90d"`)), legend: recordLegend}}},
 					1),
 				{kind: timeseriesPanel, title: "Reported attainment and objective", unit: unitRatio, width: 12, height: 8, max: &one,
 					description: "Attainment of each reported SLO's latest period (a step per reported period), with its objective as its own line.",

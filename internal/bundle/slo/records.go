@@ -28,6 +28,15 @@ func recordsRules() []rulefmt.Rule {
 	}
 }
 
+// serviceOwnerRule records the catalog's owner of each service under the
+// SLO service label (1 per service), so a dashboard joins SLOs to teams
+// with on(sre_service) and needs no label_replace, whose "$1" Grafana
+// would read as a variable.
+func serviceOwnerRule() rulefmt.Rule {
+	return rulefmt.Rule{Record: ServiceOwner, Expr: fmt.Sprintf("max by (%s, team) (\n  label_replace(%s, %q, \"$1\", \"service\", \"(.*)\")\n)",
+		ServiceLabel, metrics.ServiceInfo.Name, ServiceLabel)}
+}
+
 // fromRecords relabels a records-table family's service and slo labels to
 // the SLO labels, one series per SLO (max, should two exporters report it).
 func fromRecords(f *metrics.Family) string {

@@ -76,6 +76,9 @@ const (
 	PeriodBurnRate        = "slo:period_burn_rate:ratio"
 	PeriodBudgetRemaining = "slo:period_error_budget_remaining:ratio"
 	PeriodAttainment      = "slo:period_attainment:ratio"
+	// ServiceOwner maps sre_service to the owning team of the catalog,
+	// so dashboards filter SLOs by team.
+	ServiceOwner = "slo:service_owner:info"
 )
 
 // ErrorRatio is the recording rule of the SLI error ratio over window.
@@ -113,6 +116,7 @@ func Rules(slos []config.SLO, generatedBy string) (rulefmt.RuleGroups, []Alert, 
 		}
 	}
 	rec.Rules = append(rec.Rules, recordsRules()...)
+	rec.Rules = append(rec.Rules, serviceOwnerRule())
 	for _, g := range []rulefmt.RuleGroup{rec, al} {
 		for _, r := range g.Rules {
 			if _, err := rules.ParseExpr(r.Expr); err != nil {

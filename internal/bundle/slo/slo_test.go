@@ -40,9 +40,9 @@ func TestEveryGeneratedExpressionParses(t *testing.T) {
 		}
 	}
 	// Per SLO: 8 error ratios, 6 meta rules, 2 alerts; then 5 rules for
-	// the records tables' SLOs.
-	if n != 3*16+5 {
-		t.Errorf("%d rules, want 53", n)
+	// the records tables' SLOs and the services' owners.
+	if n != 3*16+6 {
+		t.Errorf("%d rules, want 54", n)
 	}
 }
 
@@ -83,7 +83,7 @@ func TestTheRulesCarryTheObjectiveAndTheBurnRatesExactly(t *testing.T) {
 	exprs := map[string]string{}
 	for _, g := range groups.Groups {
 		for _, r := range g.Rules {
-			if r.Labels[OriginLabel] == OriginRecords {
+			if r.Labels[OriginLabel] == OriginRecords || r.Record == ServiceOwner {
 				continue
 			}
 			exprs[r.Record+r.Alert] = r.Expr
@@ -185,7 +185,7 @@ func TestRecordsTableSLOsShareTheRecordingRuleNames(t *testing.T) {
 	}
 	rec := groups.Groups[0].Rules
 	var got []string
-	for _, r := range rec[len(rec)-5:] {
+	for _, r := range rec[len(rec)-6 : len(rec)-1] {
 		if r.Labels[OriginLabel] != OriginRecords || len(r.Labels) != 1 {
 			t.Errorf("%s has labels %v, want only origin=records", r.Record, r.Labels)
 		}
@@ -203,6 +203,10 @@ func TestRecordsTableSLOsShareTheRecordingRuleNames(t *testing.T) {
 /
 slo:error_budget:ratio{origin="records"}`,
 		`slo:period_error_budget_remaining:ratio = 1 - slo:period_burn_rate:ratio{origin="records"}`,
+	}
+	owner := rec[len(rec)-1]
+	if owner.Record != ServiceOwner || owner.Expr != "max by (sre_service, team) (\n  label_replace(sre_service_info, \"sre_service\", \"$1\", \"service\", \"(.*)\")\n)" {
+		t.Errorf("last rule %s = %s, want the services' owners", owner.Record, owner.Expr)
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("records rules:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
