@@ -237,3 +237,35 @@ func TestProvisioningCarriesTheSLORules(t *testing.T) {
 		t.Error("prometheus.yml does not load the SLO rules")
 	}
 }
+
+// The SLO alerts link to the SLO dashboard the bundle generates.
+func TestTheSLOAlertsLinkToTheGeneratedSLODashboard(t *testing.T) {
+	cfg, err := config.Load(filepath.Join(repoRoot, "examples/demo/config.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Generate(cfg, "examples/demo/config.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, _, err := slo.Rules(SLOs(cfg), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range groups.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			n++
+			uid, ok := strings.CutPrefix(r.Annotations["dashboard"], "/d/")
+			if _, exists := files[DashboardsDir+"/"+uid+".json"]; !ok || !exists {
+				t.Errorf("%s links to %q, which is no generated dashboard", r.Alert, r.Annotations["dashboard"])
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no SLO alerts")
+	}
+}

@@ -76,7 +76,8 @@ func panelTables(t *testing.T) string {
 	return b.String()
 }
 
-// families returns the catalog families a panel's queries read.
+// families returns the catalog families and SLO recording rules a
+// panel's queries read.
 func families(t *testing.T, p panel) []string {
 	var out []string
 	pp := parser.NewParser(parser.Options{})
@@ -87,8 +88,14 @@ func families(t *testing.T, p panel) []string {
 		}
 		parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
 			if vs, ok := node.(*parser.VectorSelector); ok {
-				if f, ok := metrics.Reserved(vs.Name); ok && !slices.Contains(out, f.Name) {
-					out = append(out, f.Name)
+				name := vs.Name
+				if f, ok := metrics.Reserved(name); ok {
+					name = f.Name
+				} else if !sloSeries(t)[name] {
+					return nil
+				}
+				if !slices.Contains(out, name) {
+					out = append(out, name)
 				}
 			}
 			return nil

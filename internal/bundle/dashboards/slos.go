@@ -122,7 +122,7 @@ func slos(Input) spec {
 		uid: slo.Dashboard, title: "SRE / SLOs",
 		description: "Every SLO: those Prometheus measures from the generated rules (SLI, objective, attainment, error budget, burn rate, alerts) and those measured elsewhere and reported in records tables, side by side.",
 		tags:        []string{"slo"},
-		variables:   []string{serviceVariable},
+		variables:   []string{serviceVariable, windowVariable},
 		rows: []row{
 			{title: "SLOs, both kinds side by side", panels: []panel{
 				{kind: barGaugePanel, title: "Attainment over the period", unit: unitRatio, width: 12, height: 8, min: &zero, max: &one,
@@ -196,10 +196,10 @@ func slos(Input) spec {
 				{kind: barGaugePanel, title: "Reported period length", unit: unitSeconds, width: 12, height: 8, min: &zero,
 					description: "Length of each reported SLO's latest period (30 days, 4 weeks, a week).",
 					queries:     []query{{expr: recorded(m.SLORecordPeriod), legend: recordLegend}}},
-				withAtLeast(panel{kind: barGaugePanel, title: "Periods met (90d)", unit: unitRatio, width: 12, height: 8, min: &zero, max: &one,
-					description: "Share of each reported SLO's periods that ended in the last 90 days with the objective met.",
+				withAtLeast(panel{kind: barGaugePanel, title: "Periods met ($window)", unit: unitRatio, width: 12, height: 8, min: &zero, max: &one,
+					description: "Share of each reported SLO's periods that ended in the window with the objective met (a weekly SLO reports about 4 periods in 30 days, a monthly one 3 in 90).",
 					queries: []query{{expr: ratio("service, slo",
-						recorded(m.SLORecordPeriodsMetInWindow, `window="90d"`), recorded(m.SLORecordPeriodsInWindow, `window="90d"`)), legend: recordLegend}}},
+						recorded(m.SLORecordPeriodsMetInWindow, windowMatch), recorded(m.SLORecordPeriodsInWindow, windowMatch)), legend: recordLegend}}},
 					1),
 				{kind: timeseriesPanel, title: "Reported attainment and objective", unit: unitRatio, width: 12, height: 8, max: &one,
 					description: "Attainment of each reported SLO's latest period (a step per reported period), with its objective as its own line.",
