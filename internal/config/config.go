@@ -34,6 +34,9 @@ type Config struct {
 	Alerting Alerting `yaml:"alerting"`
 	// SLOs are the service level objectives to generate rules for (slos.go).
 	SLOs []SLO `yaml:"slos"`
+	// OpenSLOFiles are globs (relative to the config file) of OpenSLO v1
+	// files whose SLOs are added to SLOs (openslo.go).
+	OpenSLOFiles []string `yaml:"openslo_files"`
 
 	// File is the path the config was read from; Dir is its folder, against
 	// which relative paths in collector settings are resolved.
@@ -108,6 +111,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	cfg.fillAlertingDefaults()
 	errs = append(errs, cfg.checkAlerting(&root))
 	errs = append(errs, cfg.checkSLOs(&root)...)
+	errs = append(errs, cfg.loadOpenSLO(&root)...)
 	for _, err := range unjoin(cfg.Catalog.Compile()) {
 		var fe *catalog.FieldError
 		if errors.As(err, &fe) {

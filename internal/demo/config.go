@@ -59,6 +59,8 @@ func configYAML(o *org, used usedValues) []byte {
 		strings.Join(wikiSpaces(o), ", "), strings.Join(wikiLabels, ", "), flowList(wikiKeyPages...), wikiStaleAfter)
 	b.WriteString(slackCollectorYAML)
 	b.WriteString(grafanaCollectorYAML)
+	b.WriteString("# SLOs declared in OpenSLO v1 files; generate builds their rules (docs/slos.md).\n")
+	fmt.Fprintf(&b, "openslo_files: [%s]\n", OpenSLOFile)
 	return b.Bytes()
 }
 

@@ -43,6 +43,7 @@ var Files = []string{
 	"incidents.csv",
 	"wiki_pages.csv",
 	"wiki_views.csv",
+	OpenSLOFile,
 	"config.yml",
 }
 
@@ -105,6 +106,7 @@ func render(end time.Time) (map[string][]byte, error) {
 		out[t.file] = data
 		used.add(tab)
 	}
+	out[OpenSLOFile] = openSLOYAML()
 	out["config.yml"] = configYAML(o, used)
 	slack, err := slackExportFiles(o, c)
 	if err != nil {

@@ -1,9 +1,13 @@
 package demo
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
+	"github.com/sre-value/sre-value-exporter/internal/config"
 )
 
 // slo.csv reports catalog services' SLOs over the six months, some periods
@@ -51,5 +55,25 @@ func TestExternalSLOsAreReportedForSixMonthsSomeMetSomeMissed(t *testing.T) {
 	}
 	if metNow == 0 || missedNow == 0 || totalMet == 0 || totalMissed == 0 {
 		t.Errorf("as of the last day %d met and %d missed; over six months %d periods met and %d missed: want some of each", metNow, missedNow, totalMet, totalMissed)
+	}
+}
+
+// The demo's OpenSLO file is read into one SLO by the generated config.
+func TestTheDemoOpenSLOFileGivesOneSLO(t *testing.T) {
+	d := load(t)
+	cfg, err := config.Load(filepath.Join(d.dir, "config.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.SLOs) != 1 {
+		t.Fatalf("%d SLOs, want the one of %s", len(cfg.SLOs), OpenSLOFile)
+	}
+	s := cfg.SLOs[0]
+	if s.Service != "sre" || s.Name != "docs-follow-templates" || s.Objective != 80 || time.Duration(s.Period) != 28*24*time.Hour || s.ErrorBudget() != 0.2 {
+		t.Errorf("SLO %+v", s)
+	}
+	q, err := s.ErrorQuery.For("1h")
+	if err != nil || !strings.HasPrefix(q, "(sum(avg_over_time(") || !strings.Contains(q, "[1h]") {
+		t.Errorf("error query %q (%v)", q, err)
 	}
 }
