@@ -56,7 +56,7 @@ metadata:
   name: docs-follow-templates
   displayName: Documents follow their templates
 spec:
-  description: 80%% of the documents created each week follow their format template, so postmortems, posts and dashboards stay readable and comparable.
+  description: 95%% of the documents created each week follow their format template, so postmortems, posts and dashboards stay readable and comparable.
   service: sre
   indicatorRef: documents-following-templates
   budgetingMethod: Occurrences
@@ -64,7 +64,7 @@ spec:
     - duration: 28d
       isRolling: true
   objectives:
-    - displayName: Four in five documents follow their template
-      target: 0.8
+    - displayName: Nineteen in twenty documents follow their template
+      target: 0.95
 `, avg(metrics.FormatDocumentsPassingInWindow), avg(metrics.FormatDocumentsCheckedInWindow))
 }

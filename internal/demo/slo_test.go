@@ -69,7 +69,7 @@ func TestTheDemoOpenSLOFileGivesOneSLO(t *testing.T) {
 		t.Fatalf("%d SLOs, want the one of %s", len(cfg.SLOs), OpenSLOFile)
 	}
 	s := cfg.SLOs[0]
-	if s.Service != "sre" || s.Name != "docs-follow-templates" || s.Objective != 80 || time.Duration(s.Period) != 28*24*time.Hour || s.ErrorBudget() != 0.2 {
+	if s.Service != "sre" || s.Name != "docs-follow-templates" || s.Objective != 95 || time.Duration(s.Period) != 28*24*time.Hour || s.ErrorBudget() != 0.05 {
 		t.Errorf("SLO %+v", s)
 	}
 	q, err := s.ErrorQuery.For("1h")
