@@ -134,11 +134,11 @@ func TestOpenSLOFilesBecomeSLOsOfTheSameModel(t *testing.T) {
 }
 
 func TestUnsupportedOpenSLOIsRefusedWithFileAndLine(t *testing.T) {
-	replace := func(old, new string) string {
+	replace := func(old, with string) string {
 		if !strings.Contains(openSLOGoodTotal, old) {
 			t.Fatalf("fixture lacks %q", old)
 		}
-		return strings.Replace(openSLOGoodTotal, old, new, 1)
+		return strings.Replace(openSLOGoodTotal, old, with, 1)
 	}
 	tests := []struct {
 		name, file, want string
