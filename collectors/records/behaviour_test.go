@@ -312,14 +312,14 @@ func TestBadSettingsNameTheFieldAndLine(t *testing.T) {
 		{
 			name:   "a mistake in each of several tables is reported at once",
 			tables: "- {type: trainings, source: t.csv}\n- {type: training}\n- {type: training, name: t2, source: t.csv, columns: {persn: Name}}",
-			want: `config.yml:16: collectors[0].tables[0].type: "trainings" is not a table type; use one of training, events, newsletter, surveys, champions, savings, adoption, collaboration, custom` + "\n" +
+			want: `config.yml:16: collectors[0].tables[0].type: "trainings" is not a table type; use one of training, events, newsletter, surveys, champions, savings, adoption, collaboration, slo, custom` + "\n" +
 				`config.yml:17: collectors[0].tables[1].source: required: a CSV file path (relative to the config file) or an http(s) URL` + "\n" +
 				`config.yml:18: collectors[0].tables[2].columns: "persn" is not a column of this table (columns: person, team, course, module, enrolled, completed, certification)`,
 		},
 		{
 			name:   "an unknown type is refused",
 			tables: `- {type: trainings, source: t.csv}`,
-			want:   `config.yml:16: collectors[0].tables[0].type: "trainings" is not a table type; use one of training, events, newsletter, surveys, champions, savings, adoption, collaboration, custom`,
+			want:   `config.yml:16: collectors[0].tables[0].type: "trainings" is not a table type; use one of training, events, newsletter, surveys, champions, savings, adoption, collaboration, slo, custom`,
 		},
 		{
 			name:   "a misspelt key is refused with a suggestion",

@@ -50,6 +50,7 @@ var builtinSchemas = map[string]func() schema{
 	"savings":       func() schema { return savingsSchema{} },
 	"adoption":      func() schema { return adoptionSchema{} },
 	"collaboration": func() schema { return collaborationSchema{} },
+	"slo":           func() schema { return sloSchema{} },
 }
 
 // tallies counts rows into the counter families during a sync; schemas

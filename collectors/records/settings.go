@@ -41,7 +41,7 @@ type tableSettings struct {
 }
 
 // tableTypes are the types a table may have, in the order documented.
-var tableTypes = []string{"training", "events", "newsletter", "surveys", "champions", "savings", "adoption", "collaboration", "custom"}
+var tableTypes = []string{"training", "events", "newsletter", "surveys", "champions", "savings", "adoption", "collaboration", "slo", "custom"}
 
 var tableNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 

@@ -3,6 +3,7 @@ package records
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every expectation below is computed by hand from the fixture in testdata
@@ -405,5 +406,88 @@ func TestCustom(t *testing.T) {
 		sre_oncall_minutes{team="payments",type="handover"} 45
 		sre_oncall_minutes{team="search",type="none"} 10
 		sre_oncall_minutes{team="search",type="review"} 45
+	`)
+}
+
+func TestSLO(t *testing.T) {
+	e := newEnv(t, "slo.csv")
+	c := e.collector(`- {type: slo, source: slo.csv}`)
+	e.sync(c)
+	// api/availability ("payments-api" is an alias of api): the Mar 31
+	// report is the latest, 99.82% against 99.9% over 30d, missed; Feb 29
+	// (met) is only in the 90d window. api/latency-p99 ("API", "latency
+	// p99"): Mar 31 is the latest (98.75% < 99%, missed), Mar 24 (met) is
+	// in 30d and 90d but not 7d (Mar 25, Apr 1]; Apr 7 has not ended yet.
+	// checkout is no catalog service: unknown/orders, Jan 31, 99.6% >=
+	// 99.5% over 28d, in 90d only; no source, so "none".
+	// 2024-03-31 is 1711843200, 2024-01-31 sixty days earlier 1706659200.
+	compare(t, samples(t, snap(t, c), "sre_slo_record_"), `
+		sre_slo_record_info{service="api",slo="availability",source="sumologic"} 1
+		sre_slo_record_info{service="api",slo="latency-p99",source="datadog"} 1
+		sre_slo_record_info{service="unknown",slo="orders",source="none"} 1
+		sre_slo_record_objective_ratio{service="api",slo="availability"} 0.999
+		sre_slo_record_objective_ratio{service="api",slo="latency-p99"} 0.99
+		sre_slo_record_objective_ratio{service="unknown",slo="orders"} 0.995
+		sre_slo_record_attainment_ratio{service="api",slo="availability"} 0.9982
+		sre_slo_record_attainment_ratio{service="api",slo="latency-p99"} 0.9875
+		sre_slo_record_attainment_ratio{service="unknown",slo="orders"} 0.996
+		sre_slo_record_period_seconds{service="api",slo="availability"} 2592000
+		sre_slo_record_period_seconds{service="api",slo="latency-p99"} 604800
+		sre_slo_record_period_seconds{service="unknown",slo="orders"} 2419200
+		sre_slo_record_period_end_timestamp_seconds{service="api",slo="availability"} 1711843200
+		sre_slo_record_period_end_timestamp_seconds{service="api",slo="latency-p99"} 1711843200
+		sre_slo_record_period_end_timestamp_seconds{service="unknown",slo="orders"} 1706659200
+		sre_slo_record_periods_in_window{service="api",slo="availability",window="7d"} 1
+		sre_slo_record_periods_in_window{service="api",slo="availability",window="30d"} 1
+		sre_slo_record_periods_in_window{service="api",slo="availability",window="90d"} 2
+		sre_slo_record_periods_in_window{service="api",slo="latency-p99",window="7d"} 1
+		sre_slo_record_periods_in_window{service="api",slo="latency-p99",window="30d"} 2
+		sre_slo_record_periods_in_window{service="api",slo="latency-p99",window="90d"} 2
+		sre_slo_record_periods_in_window{service="unknown",slo="orders",window="7d"} 0
+		sre_slo_record_periods_in_window{service="unknown",slo="orders",window="30d"} 0
+		sre_slo_record_periods_in_window{service="unknown",slo="orders",window="90d"} 1
+		sre_slo_record_periods_met_in_window{service="api",slo="availability",window="7d"} 0
+		sre_slo_record_periods_met_in_window{service="api",slo="availability",window="30d"} 0
+		sre_slo_record_periods_met_in_window{service="api",slo="availability",window="90d"} 1
+		sre_slo_record_periods_met_in_window{service="api",slo="latency-p99",window="7d"} 0
+		sre_slo_record_periods_met_in_window{service="api",slo="latency-p99",window="30d"} 1
+		sre_slo_record_periods_met_in_window{service="api",slo="latency-p99",window="90d"} 1
+		sre_slo_record_periods_met_in_window{service="unknown",slo="orders",window="7d"} 0
+		sre_slo_record_periods_met_in_window{service="unknown",slo="orders",window="30d"} 0
+		sre_slo_record_periods_met_in_window{service="unknown",slo="orders",window="90d"} 1
+	`)
+	notes := strings.Join(c.Notes(), "\n")
+	for _, n := range []string{
+		`table slo: skipped invalid row: slo.csv:8: column "objective": "0.995" looks like a share; write the objective as a percentage, such as 99.5`,
+		`table slo: skipped invalid row: slo.csv:9: column "attained": "101" is more than 100 percent`,
+		`table slo: skipped invalid row: slo.csv:10: column "period": "a month" is not a duration such as 30d, 4w or 7d`,
+		`table slo: skipped invalid row: slo.csv:11: column "objective": "100" must be a percentage of at least 1 and below 100 (such as 99.5)`,
+		`table slo: service "checkout" is not in the catalog; 1 row(s) counted as "unknown"; add it as an alias`,
+	} {
+		if !strings.Contains(notes, n) {
+			t.Errorf("notes lack %q:\n%s", n, notes)
+		}
+	}
+}
+
+// As of an earlier instant, the latest report is the latest one dated at
+// or before it, which is what backfill recomputes.
+func TestSLOAsOfAPastInstantReportsThePeriodThenLatest(t *testing.T) {
+	e := newEnv(t, "slo.csv")
+	c := e.collector(`- {type: slo, source: slo.csv}`)
+	e.sync(c)
+	// On Mar 28 the api SLOs' latest reports are Feb 29 (99.95%) and Mar
+	// 24 (99.5%); checkout's Jan 31 report is the same.
+	s, err := c.Snapshot(time.Date(2024, 3, 28, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compare(t, samples(t, s, "sre_slo_record_attainment_ratio", "sre_slo_record_period_end"), `
+		sre_slo_record_attainment_ratio{service="api",slo="availability"} 0.9995
+		sre_slo_record_attainment_ratio{service="api",slo="latency-p99"} 0.995
+		sre_slo_record_attainment_ratio{service="unknown",slo="orders"} 0.996
+		sre_slo_record_period_end_timestamp_seconds{service="api",slo="availability"} 1709164800
+		sre_slo_record_period_end_timestamp_seconds{service="api",slo="latency-p99"} 1711238400
+		sre_slo_record_period_end_timestamp_seconds{service="unknown",slo="orders"} 1706659200
 	`)
 }

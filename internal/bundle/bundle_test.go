@@ -192,12 +192,10 @@ func TestEveryAlertHasItsRunbookWhereRunbookURLPoints(t *testing.T) {
 	}
 }
 
-// The generated dashboards are the organisation's views, not one team's
-// service dashboard: they pass the built-in team-dashboard template except
-// its SLO row, which belongs on a service's dashboard (and on the SLO
-// dashboard the bundle will add).
+// The generated dashboards pass the built-in team-dashboard template whole,
+// its SLO row included: each has an SLO row of the SLOs it is about.
 func TestTheDashboardsPassTheProjectsOwnLint(t *testing.T) {
-	set, err := compliance.Compile([]compliance.TemplateSpec{{Name: "team-dashboard", DisableRules: []string{"slo-row"}}})
+	set, err := compliance.Compile(compliance.Builtins())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +203,7 @@ func TestTheDashboardsPassTheProjectsOwnLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Files < 6 {
+	if r.Files < 7 {
 		t.Errorf("lint checked %d files, want every dashboard", r.Files)
 	}
 	for _, f := range r.Findings {
@@ -243,5 +241,37 @@ func TestProvisioningCarriesTheSLORules(t *testing.T) {
 	}
 	if !bytes.Contains(files["provisioning/prometheus/prometheus.yml"], []byte(SLORulesFile)) {
 		t.Error("prometheus.yml does not load the SLO rules")
+	}
+}
+
+// The SLO alerts link to the SLO dashboard the bundle generates.
+func TestTheSLOAlertsLinkToTheGeneratedSLODashboard(t *testing.T) {
+	cfg, err := config.Load(filepath.Join(repoRoot, "examples/demo/config.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Generate(cfg, "examples/demo/config.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, _, err := slo.Rules(SLOs(cfg), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range groups.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			n++
+			uid, ok := strings.CutPrefix(r.Annotations["dashboard"], "/d/")
+			if _, exists := files[DashboardsDir+"/"+uid+".json"]; !ok || !exists {
+				t.Errorf("%s links to %q, which is no generated dashboard", r.Alert, r.Annotations["dashboard"])
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no SLO alerts")
 	}
 }

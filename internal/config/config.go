@@ -37,6 +37,9 @@ type Config struct {
 	// Value prices downtime, engineer hours and the SRE team (value.go);
 	// nil when the section is absent.
 	Value *Value `yaml:"value"`
+	// OpenSLOFiles are globs (relative to the config file) of OpenSLO v1
+	// files whose SLOs are added to SLOs (openslo.go).
+	OpenSLOFiles []string `yaml:"openslo_files"`
 
 	// File is the path the config was read from; Dir is its folder, against
 	// which relative paths in collector settings are resolved.
@@ -112,6 +115,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	errs = append(errs, cfg.checkAlerting(&root))
 	errs = append(errs, cfg.checkSLOs(&root)...)
 	errs = append(errs, cfg.checkValue(&root)...)
+	errs = append(errs, cfg.loadOpenSLO(&root)...)
 	for _, err := range unjoin(cfg.Catalog.Compile()) {
 		var fe *catalog.FieldError
 		if errors.As(err, &fe) {

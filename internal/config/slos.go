@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"math/big"
 	"regexp"
 	"strconv"
 	"text/template"
@@ -41,11 +42,37 @@ type SLO struct {
 const DefaultSLOPeriod = Duration(30 * 24 * time.Hour)
 
 // ErrorBudget is the share of events allowed to fail, 1 - objective.
-// Computed from the percentage so 99.5 gives exactly 0.005.
-func (s SLO) ErrorBudget() float64 { return (100 - float64(s.Objective)) / 100 }
+// Computed from the percentage so 99.9 gives 0.001, not 0.000999...
+func (s SLO) ErrorBudget() float64 { return BudgetShare(float64(s.Objective)) }
 
 // ObjectiveRatio is the objective as a share, such as 0.995.
-func (s SLO) ObjectiveRatio() float64 { return float64(s.Objective) / 100 }
+func (s SLO) ObjectiveRatio() float64 { return Share(float64(s.Objective)) }
+
+// Share is the percentage p as a share, computed in decimal so 99.9 gives
+// the float64 nearest 0.999 (p / 100 gives 0.9990000000000001).
+func Share(p float64) float64 {
+	r := decimal(p)
+	f, _ := r.Quo(r, big.NewRat(100, 1)).Float64()
+	return f
+}
+
+// BudgetShare is 1 - Share(p), computed in decimal: 99.9 gives 0.001.
+func BudgetShare(p float64) float64 {
+	r := decimal(p)
+	r.Sub(big.NewRat(100, 1), r)
+	f, _ := r.Quo(r, big.NewRat(100, 1)).Float64()
+	return f
+}
+
+// decimal is p as the shortest decimal that reads back as p, which is how
+// it was written in the file.
+func decimal(p float64) *big.Rat {
+	r, ok := new(big.Rat).SetString(strconv.FormatFloat(p, 'g', -1, 64))
+	if !ok { // NaN or an infinity, which the decoders refuse
+		return new(big.Rat)
+	}
+	return r
+}
 
 // Percent is an objective in percent, at least 1 and below 100. A value
 // below 1 is refused rather than read as a tiny percentage: it is almost
@@ -58,13 +85,23 @@ func (p *Percent) UnmarshalYAML(n *yaml.Node) error {
 	if err != nil {
 		return err
 	}
-	if v > 0 && v < 1 {
-		return fmt.Errorf("%s looks like a share; write the objective as a percentage, such as 99.5", n.Value)
-	}
-	if v < 1 || v >= 100 {
-		return fmt.Errorf("%s must be a percentage of at least 1 and below 100 (such as 99.5)", n.Value)
+	if err := CheckObjective(v, n.Value); err != nil {
+		return err
 	}
 	*p = Percent(v)
+	return nil
+}
+
+// CheckObjective applies Percent's rule to v, written as text: at least 1
+// and below 100. Tables of SLOs measured elsewhere use it too, so an
+// objective means the same wherever it is written.
+func CheckObjective(v float64, text string) error {
+	if v > 0 && v < 1 {
+		return fmt.Errorf("%s looks like a share; write the objective as a percentage, such as 99.5", text)
+	}
+	if v < 1 || v >= 100 {
+		return fmt.Errorf("%s must be a percentage of at least 1 and below 100 (such as 99.5)", text)
+	}
 	return nil
 }
 

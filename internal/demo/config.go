@@ -51,6 +51,7 @@ func configYAML(o *org, used usedValues) []byte {
       - {type: savings, source: savings.csv}
       - {type: adoption, source: adoption.csv}
       - {type: collaboration, source: collaboration.csv}
+      - {type: slo, source: slo.csv}
   - kind: incidentsheet
     name: demo-incidents
     source: incidents.csv
@@ -60,6 +61,8 @@ func configYAML(o *org, used usedValues) []byte {
 	b.WriteString(slackCollectorYAML)
 	b.WriteString(grafanaCollectorYAML)
 	b.WriteString(documentsCollectorYAML)
+	b.WriteString("# SLOs declared in OpenSLO v1 files; generate builds their rules (docs/slos.md).\n")
+	fmt.Fprintf(&b, "openslo_files: [%s]\n", OpenSLOFile)
 	return b.Bytes()
 }
 

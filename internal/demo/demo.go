@@ -39,9 +39,11 @@ var Files = []string{
 	"savings.csv",
 	"adoption.csv",
 	"collaboration.csv",
+	"slo.csv",
 	"incidents.csv",
 	"wiki_pages.csv",
 	"wiki_views.csv",
+	OpenSLOFile,
 	"config.yml",
 }
 
@@ -94,6 +96,7 @@ func render(end time.Time) (map[string][]byte, error) {
 		{"savings.csv", savingsTable},
 		{"adoption.csv", adoptionTable},
 		{"collaboration.csv", collaborationTable},
+		{"slo.csv", sloTable},
 		{"incidents.csv", incidentsTable},
 		{"wiki_pages.csv", wikiPagesTable},
 		{"wiki_views.csv", wikiViewsTable},
@@ -127,6 +130,7 @@ func render(end time.Time) (map[string][]byte, error) {
 			}
 		}
 	}
+	out[OpenSLOFile] = openSLOYAML()
 	out["config.yml"] = configYAML(o, used)
 	slack, err := slackExportFiles(o, c)
 	if err != nil {

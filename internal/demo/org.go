@@ -40,6 +40,15 @@ func (o *org) team(name string) *team {
 	panic("demo: no team " + name) // only reachable through a typo in this package
 }
 
+func (o *org) service(name string) service {
+	for _, s := range o.services {
+		if s.name == name {
+			return s
+		}
+	}
+	panic("demo: no service " + name) // only reachable through a typo in this package
+}
+
 // productTeams are the teams the SRE team serves (every team but sre).
 func (o *org) productTeams() []*team {
 	var out []*team

@@ -179,4 +179,7 @@ func Reserved(name string) (*Family, bool) {
 const (
 	SLOServiceLabel = Namespace + "_service"
 	SLONameLabel    = Namespace + "_slo"
+	// SLOOriginLabel tells how the SLO is measured: "prometheus" for the
+	// rules' own SLIs, "records" for SLOs reported in an slo records table.
+	SLOOriginLabel = "origin"
 )

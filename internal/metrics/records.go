@@ -234,3 +234,44 @@ var (
 		Labels: []string{"kind", "team", WindowLabel},
 	})
 )
+
+// SLOs measured elsewhere (SumoLogic, Datadog, a spreadsheet) and reported
+// per period in a records table of type slo. Each figure is that of the
+// latest row dated at or before the instant, per service and SLO.
+var (
+	SLORecordInfo = declare(Family{
+		Name: "sre_slo_record_info", Type: Gauge, Historical: true,
+		Help:   "An SLO reported in an slo records table and where it is measured (source, \"none\" when the table does not say), from its latest reported period; 1 per service and SLO.",
+		Labels: []string{"service", "slo", "source"},
+	})
+	SLORecordObjective = declare(Family{
+		Name: "sre_slo_record_objective_ratio", Type: Gauge, Historical: true, Unit: "ratio",
+		Help:   "Objective of the SLO's latest reported period, as a share (99.9% is 0.999).",
+		Labels: []string{"service", "slo"},
+	})
+	SLORecordAttainment = declare(Family{
+		Name: "sre_slo_record_attainment_ratio", Type: Gauge, Historical: true, Unit: "ratio",
+		Help:   "What the SLO attained over its latest reported period, as a share of good events (or time); met when at least sre_slo_record_objective_ratio.",
+		Labels: []string{"service", "slo"},
+	})
+	SLORecordPeriod = declare(Family{
+		Name: "sre_slo_record_period_seconds", Type: Gauge, Historical: true, Unit: "seconds",
+		Help:   "Length of the SLO's latest reported period (30d is 2592000).",
+		Labels: []string{"service", "slo"},
+	})
+	SLORecordPeriodEnd = declare(Family{
+		Name: "sre_slo_record_period_end_timestamp_seconds", Type: Gauge, Historical: true, Unit: "seconds",
+		Help:   "End of the SLO's latest reported period (the row's date); how fresh the figures are.",
+		Labels: []string{"service", "slo"},
+	})
+	SLORecordPeriodsInWindow = declare(Family{
+		Name: "sre_slo_record_periods_in_window", Type: Gauge, Historical: true,
+		Help:   "Reported periods of the SLO that ended in the window.",
+		Labels: []string{"service", "slo", WindowLabel},
+	})
+	SLORecordPeriodsMetInWindow = declare(Family{
+		Name: "sre_slo_record_periods_met_in_window", Type: Gauge, Historical: true,
+		Help:   "Reported periods of the SLO that ended in the window with the objective met (attained at least the objective); divide by sre_slo_record_periods_in_window for the share met.",
+		Labels: []string{"service", "slo", WindowLabel},
+	})
+)

@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
+	"github.com/sre-value/sre-value-exporter/internal/bundle/slo"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/window"
 )
@@ -124,7 +125,7 @@ func (in Input) check() error {
 }
 
 func specs(in Input) []spec {
-	return []spec{executive(in), reliability(in), engagement(in), training(in), format(in), teamView(in), exporterHealth(in)}
+	return []spec{executive(in), reliability(in), engagement(in), training(in), format(in), teamView(in), slos(in), exporterHealth(in)}
 }
 
 // build uses the v1 dashboard model, which the SDK marks deprecated in
@@ -222,6 +223,20 @@ func variable(name string) cog.Builder[dashboard.VariableModel] {
 			Sort(dashboard.VariableSortAlphabeticalAsc)
 	case sourceVariable:
 		return labelValues(name, "Source", metrics.FormatDocumentsCheckedInWindow, "source")
+	case serviceVariable:
+		q := fmt.Sprintf("label_values(%s, %s)", slo.Objective, slo.ServiceLabel)
+		return dashboard.NewQueryVariableBuilder(name).Label("Service").
+			Description("The services whose SLOs the dashboard shows.").
+			Query(dashboard.StringOrMap{String: &q}).
+			Definition(q).
+			Datasource(datasourceRef()).
+			Refresh(dashboard.VariableRefreshOnDashboardLoad).
+			Sort(dashboard.VariableSortAlphabeticalAsc).
+			Multi(true).IncludeAll(true).AllValue(".*").
+			Current(dashboard.VariableOption{
+				Text:  dashboard.StringOrArrayOfString{String: ptr("All")},
+				Value: dashboard.StringOrArrayOfString{String: ptr("$__all")},
+			})
 	case collectorVariable:
 		return labelValues(name, "Collector", metrics.CollectorUp, "collector")
 	case windowVariable, quarterWindow:

@@ -76,8 +76,8 @@ func panelTables(t *testing.T) string {
 	return b.String()
 }
 
-// families returns the catalog families and recording rules a panel's
-// queries read.
+// families returns the catalog families and recording rules (the
+// bundle's and the SLO rules) a panel's queries read.
 func families(t *testing.T, p panel) []string {
 	recorded := recordingRules(t)
 	var out []string
@@ -89,11 +89,14 @@ func families(t *testing.T, p panel) []string {
 		}
 		parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
 			if vs, ok := node.(*parser.VectorSelector); ok {
-				if f, ok := metrics.Reserved(vs.Name); ok && !slices.Contains(out, f.Name) {
-					out = append(out, f.Name)
+				name := vs.Name
+				if f, ok := metrics.Reserved(name); ok {
+					name = f.Name
+				} else if !recorded[name] && !sloSeries(t)[name] {
+					return nil
 				}
-				if recorded[vs.Name] && !slices.Contains(out, vs.Name) {
-					out = append(out, vs.Name)
+				if !slices.Contains(out, name) {
+					out = append(out, name)
 				}
 			}
 			return nil

@@ -114,6 +114,7 @@ func engagement(in Input) spec {
 					queries:     []query{{expr: sumBy("kind", fmt.Sprintf("increase(%s[7d])", sel(m.EventAttendees))), legend: "{{kind}}"}},
 					history:     "increase over a week needs a week of scrapes"},
 			}},
+			sloRow(builtinSLO("the SRE help channel (help-answered-within-4h)", "help-answered-within-4h")),
 		},
 	}
 }

@@ -40,6 +40,7 @@ func format(in Input) spec {
 					description: "The ten rules broken by the most documents created in the window: what to explain or automate first.",
 					queries:     []query{{expr: fmt.Sprintf("topk(10, %s)", sumBy("source, template, rule", sel(m.FormatRuleFailuresInWindow, s, w)))}}},
 			}},
+			sloRow(sreOwnSLOs()),
 		},
 	}
 }

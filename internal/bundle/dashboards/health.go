@@ -68,6 +68,7 @@ func exporterHealth(in Input) spec {
 						"2. *Refresh errors by reason* says what kind of failure it is: `auth` (a token expired), `rate_limited` (raise the refresh interval), `timeout` or `network` (the upstream is slow or unreachable), `invalid_data` (a row or page the landing page names).\n" +
 						"3. After fixing the configuration, reload it (`SIGHUP`, or `POST /-/reload` with `--web.enable-lifecycle`); *Configuration reload* turns red if the new file is refused."},
 			}},
+			sloRow(builtinSLO("the exporter itself (refresh-success)", "refresh-success")),
 		},
 	}
 }

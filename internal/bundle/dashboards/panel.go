@@ -32,6 +32,8 @@ const (
 	unitSeconds = "s"
 	unitRatio   = "percentunit"
 	unitReqPerS = "reqps"
+	// unitDateTime shows a Unix time in milliseconds as a date.
+	unitDateTime = "dateTimeAsIso"
 )
 
 // query is one PromQL target of a panel.

@@ -120,6 +120,7 @@ func reliability(in Input) spec {
 					queries:     []query{{expr: ratio("team", sel(m.IncidentsResolvedWithPostmortemInWindow, w), sel(m.IncidentsResolvedInWindow, w)), legend: "{{team}}"}}},
 					in.Targets.PostmortemCoverage),
 			}},
+			sloRow(teamSLOs),
 		},
 	}
 }

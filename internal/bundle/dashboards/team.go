@@ -86,6 +86,7 @@ func teamView(in Input) spec {
 					description: "Mean satisfaction (score over scale) of the team's survey responses dated in the window.",
 					queries:     []query{{expr: ratio("survey", sel(m.SurveyScorePointsInWindow, w), sel(m.SurveyResponsesInWindow, w)), legend: "{{survey}}"}}},
 			}},
+			sloRow(teamSLOs),
 		},
 	}
 }

@@ -60,6 +60,7 @@ func training(in Input) spec {
 					queries:     []query{{expr: perTeam, legend: "{{team}}"}},
 					base:        "red", thresholds: []step{{value: 1, colour: "green"}}},
 			}},
+			sloRow(teamSLOs),
 		},
 	}
 }

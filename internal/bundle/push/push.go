@@ -204,7 +204,7 @@ func pushOne(ctx context.Context, c *Client, uid string, data []byte, f folder, 
 
 	current, err := c.dashboard(ctx, uid)
 	if errors.Is(err, errNotFound) {
-		return write(ctx, c, res, want, f, 0, false, Created, "", opts.DryRun)
+		return write(ctx, c, res, want, f, 0, false, Created, "", opts)
 	}
 	if err != nil {
 		return fail("reading: %s", err)
@@ -221,14 +221,14 @@ func pushOne(ctx context.Context, c *Client, uid string, data []byte, f folder, 
 		return res
 	case sameContent:
 		// Moved in Grafana but not edited: it is still ours.
-		return write(ctx, c, res, want, f, current.version, false, Updated, "moved back into the folder", opts.DryRun)
+		return write(ctx, c, res, want, f, current.version, false, Updated, "moved back into the folder", opts)
 	}
 	owned, why := ownedBy(have)
 	switch {
 	case owned:
-		return write(ctx, c, res, want, f, current.version, false, Updated, "", opts.DryRun)
+		return write(ctx, c, res, want, f, current.version, false, Updated, "", opts)
 	case opts.Force:
-		return write(ctx, c, res, want, f, current.version, true, Updated, "overwrote "+why+" (--force)", opts.DryRun)
+		return write(ctx, c, res, want, f, current.version, true, Updated, "overwrote "+why+" (--force)", opts)
 	}
 	res.Outcome = Refused
 	res.Detail = fmt.Sprintf("%s (Grafana version %d); not overwritten, rerun with --force to replace it", why, current.version)
@@ -236,10 +236,12 @@ func pushOne(ctx context.Context, c *Client, uid string, data []byte, f folder, 
 }
 
 // write saves want. Without overwrite, version must be Grafana's current
-// one, so Grafana itself refuses if someone saved in between.
-func write(ctx context.Context, c *Client, res Result, want map[string]any, f folder, version int, overwrite bool, outcome Outcome, detail string, dryRun bool) Result {
+// one, so Grafana itself refuses (412) if someone saved in between: that
+// is a refusal like an edit seen before the write, and only --force
+// overwrites it, with a second save.
+func write(ctx context.Context, c *Client, res Result, want map[string]any, f folder, version int, overwrite bool, outcome Outcome, detail string, opts Options) Result {
 	res.Outcome, res.Detail = outcome, detail
-	if dryRun {
+	if opts.DryRun {
 		return res
 	}
 	delete(want, "id")
@@ -253,15 +255,52 @@ func write(ctx context.Context, c *Client, res Result, want map[string]any, f fo
 		res.Outcome, res.Detail = Failed, fmt.Sprintf("encoding: %s", err)
 		return res
 	}
-	if err := c.save(ctx, model, f.id, overwrite); err != nil {
-		res.Outcome = Failed
-		if status(err) == http.StatusPreconditionFailed {
-			res.Detail = fmt.Sprintf("changed in Grafana while pushing, nothing written: %s", err)
-		} else {
-			res.Detail = fmt.Sprintf("writing: %s", err)
+	err = c.save(ctx, model, f.id, overwrite)
+	if status(err) == http.StatusPreconditionFailed && !overwrite && opts.Force {
+		why := refusedBecause(err)
+		if err = c.save(ctx, model, f.id, true); err == nil {
+			res.Detail = "overwrote it: " + why + " (--force)"
+			return res
 		}
 	}
+	switch {
+	case err == nil:
+	case status(err) == http.StatusPreconditionFailed:
+		res.Outcome = Refused
+		res.Detail = fmt.Sprintf("Grafana refused the write: %s; nothing written", refusedBecause(err))
+		if !opts.Force {
+			res.Detail += ", rerun with --force to replace it"
+		}
+	default:
+		res.Outcome = Failed
+		res.Detail = fmt.Sprintf("writing: %s", err)
+	}
 	return res
+}
+
+// grafanaStatus finds the "status" of Grafana's 412 answer in the error,
+// which carries the response body.
+var grafanaStatus = regexp.MustCompile(`"status"\s*:\s*"([a-z-]+)"`)
+
+// refusedBecause says in words why Grafana answered 412 Precondition
+// Failed to a save (its status field: version-mismatch, name-exists or
+// plugin-dashboard).
+func refusedBecause(err error) string {
+	st := ""
+	if m := grafanaStatus.FindStringSubmatch(err.Error()); m != nil {
+		st = m[1]
+	}
+	switch st {
+	case "version-mismatch":
+		return "it changed in Grafana between push's read and its write (version-mismatch)"
+	case "name-exists":
+		return "Grafana has another dashboard with its title in the folder or its uid (name-exists)"
+	case "plugin-dashboard":
+		return "it belongs to a Grafana plugin (plugin-dashboard)"
+	case "":
+		return "412 Precondition Failed"
+	}
+	return "412 Precondition Failed (" + st + ")"
 }
 
 // ownedBy tells whether the dashboard in Grafana was last written by push

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -433,5 +434,102 @@ func TestDashboardsPicksTheDashboardFilesOutOfTheBundle(t *testing.T) {
 	want := map[string][]byte{"a": []byte("A"), "f-g_h": []byte("F")}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q", got)
+	}
+}
+
+// Someone saves the dashboard in Grafana between push's read and its write:
+// Grafana answers 412 version-mismatch, and push reports a refusal, keeps
+// their edit, and only overwrites it with --force.
+func TestADashboardChangedBetweenReadAndWriteIsRefusedUnlessForced(t *testing.T) {
+	boards := generated(t)
+	uid := uidsOf(boards)[0]
+	changed := map[string][]byte{}
+	for k, v := range boards {
+		changed[k] = v
+	}
+	var m map[string]any
+	if err := json.Unmarshal(boards[uid], &m); err != nil {
+		t.Fatal(err)
+	}
+	m["description"] = "A new generation."
+	changed[uid], _ = json.Marshal(m)
+
+	for _, force := range []bool{false, true} {
+		t.Run(map[bool]string{false: "without --force", true: "with --force"}[force], func(t *testing.T) {
+			g := pushtest.New(token)
+			defer g.Close()
+			push(t, g, boards, defaults)
+			raced := false
+			g.BeforeSave(func(g *pushtest.Grafana, saving string) {
+				if saving == uid && !raced {
+					raced = true
+					g.Edit(uid, func(m map[string]any) { m["title"] = "Saved by someone else meanwhile" })
+				}
+			})
+			opts := defaults
+			opts.Force = force
+			writes := g.Writes()
+			rep, out := push(t, g, changed, opts)
+			want := all(boards, Unchanged)
+			b, _ := g.Board(uid)
+			if !force {
+				want[uid] = Refused
+				line := "refused   " + uid + ": Grafana refused the write: it changed in Grafana between push's read and its write (version-mismatch); nothing written, rerun with --force to replace it\n"
+				if rep.OK() || !reflect.DeepEqual(outcomesOf(rep), want) || !strings.Contains(out, line) {
+					t.Fatalf("report lacks %q or reported OK:\n%s", line, out)
+				}
+				if b.Model["title"] != "Saved by someone else meanwhile" || b.Version != 2 || g.Writes() != writes {
+					t.Errorf("their save was overwritten: title %v version %d", b.Model["title"], b.Version)
+				}
+				return
+			}
+			want[uid] = Updated
+			line := "updated   " + uid + ": overwrote it: it changed in Grafana between push's read and its write (version-mismatch) (--force)\n"
+			if !rep.OK() || !reflect.DeepEqual(outcomesOf(rep), want) || !strings.Contains(out, line) {
+				t.Fatalf("report lacks %q or is not OK:\n%s", line, out)
+			}
+			if b.Model["description"] != "A new generation." || b.Version != 3 || g.Writes() != writes+1 {
+				t.Errorf("forced push left description %v version %d after %d writes", b.Model["description"], b.Version, g.Writes()-writes)
+			}
+		})
+	}
+}
+
+// Grafana's other 412 answers to a save are refusals too, named in words;
+// one that even an overwrite gets stays a refusal under --force.
+func TestGrafanasOtherPreconditionFailuresAreRefusals(t *testing.T) {
+	boards := generated(t)
+	uids := uidsOf(boards)
+	tests := []struct {
+		name, status, message string
+		overwriteToo, force   bool
+		outcome               Outcome
+		detail                string
+	}{
+		{"another dashboard has the title", "name-exists", "A dashboard with the same name in the folder already exists", false, false,
+			Refused, "Grafana refused the write: Grafana has another dashboard with its title in the folder or its uid (name-exists); nothing written, rerun with --force to replace it"},
+		{"--force overwrites the other dashboard", "name-exists", "A dashboard with the same name in the folder already exists", false, true,
+			Created, "overwrote it: Grafana has another dashboard with its title in the folder or its uid (name-exists) (--force)"},
+		{"a plugin's dashboard is not replaced even with --force", "plugin-dashboard", "The dashboard belongs to plugin Foo.", true, true,
+			Refused, "Grafana refused the write: it belongs to a Grafana plugin (plugin-dashboard); nothing written"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := pushtest.New(token)
+			defer g.Close()
+			g.Refuse(tt.status, tt.message, tt.overwriteToo)
+			opts := defaults
+			opts.Force = tt.force
+			rep, out := push(t, g, boards, opts)
+			if rep.OK() != (tt.outcome != Refused) || !reflect.DeepEqual(outcomesOf(rep), all(boards, tt.outcome)) {
+				t.Fatalf("outcomes:\n%s", out)
+			}
+			if line := fmt.Sprintf("%-9s %s: %s\n", tt.outcome, uids[0], tt.detail); !strings.Contains(out, line) {
+				t.Errorf("report lacks %q:\n%s", line, out)
+			}
+			if _, stored := g.Board(uids[0]); stored != (tt.outcome == Created) {
+				t.Errorf("stored = %v", stored)
+			}
+		})
 	}
 }

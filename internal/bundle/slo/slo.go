@@ -24,6 +24,15 @@ import (
 const (
 	ServiceLabel = metrics.SLOServiceLabel
 	SLOLabel     = metrics.SLONameLabel
+	OriginLabel  = metrics.SLOOriginLabel
+)
+
+// The values of OriginLabel: the SLO's SLI is a Prometheus query the rules
+// evaluate, or the SLO is measured elsewhere and reported per period in an
+// slo records table (records.go).
+const (
+	OriginPrometheus = "prometheus"
+	OriginRecords    = "records"
 )
 
 // The rule groups' names: recording rules first, so the alerts evaluated
@@ -67,6 +76,9 @@ const (
 	PeriodBurnRate        = "slo:period_burn_rate:ratio"
 	PeriodBudgetRemaining = "slo:period_error_budget_remaining:ratio"
 	PeriodAttainment      = "slo:period_attainment:ratio"
+	// ServiceOwner maps sre_service to the owning team of the catalog,
+	// so dashboards filter SLOs by team.
+	ServiceOwner = "slo:service_owner:info"
 )
 
 // ErrorRatio is the recording rule of the SLI error ratio over window.
@@ -103,6 +115,8 @@ func Rules(slos []config.SLO, generatedBy string) (rulefmt.RuleGroups, []Alert, 
 			alerts = append(alerts, Alert{Name: x.Name, Runbook: x.runbook})
 		}
 	}
+	rec.Rules = append(rec.Rules, recordsRules()...)
+	rec.Rules = append(rec.Rules, serviceOwnerRule())
 	for _, g := range []rulefmt.RuleGroup{rec, al} {
 		for _, r := range g.Rules {
 			if _, err := rules.ParseExpr(r.Expr); err != nil {
@@ -134,9 +148,13 @@ func windows(s config.SLO) []string {
 }
 
 func build(s config.SLO, generatedBy string) ([]rulefmt.Rule, []alert, error) {
-	labels := func() map[string]string { return map[string]string{ServiceLabel: s.Service, SLOLabel: s.Name} }
+	labels := func() map[string]string {
+		return map[string]string{ServiceLabel: s.Service, SLOLabel: s.Name, OriginLabel: OriginPrometheus}
+	}
+	// The origin keeps a records-table SLO of the same service and name
+	// out of every match.
 	sel := func(name string) string {
-		return fmt.Sprintf("%s{%s=%s, %s=%s}", name, ServiceLabel, strconv.Quote(s.Service), SLOLabel, strconv.Quote(s.Name))
+		return fmt.Sprintf("%s{%s=%s, %s=%s, %s=%q}", name, ServiceLabel, strconv.Quote(s.Service), SLOLabel, strconv.Quote(s.Name), OriginLabel, OriginPrometheus)
 	}
 	var out []rulefmt.Rule
 	for _, w := range windows(s) {
@@ -153,7 +171,7 @@ func build(s config.SLO, generatedBy string) ([]rulefmt.Rule, []alert, error) {
 	budget := num(s.ErrorBudget())
 	period := ErrorRatio(s.Period.String())
 	perBudget := func(ratio string) string {
-		return fmt.Sprintf("%s\n/ on(%s, %s) group_left\n%s", sel(ratio), ServiceLabel, SLOLabel, sel(ErrorBudget))
+		return fmt.Sprintf("%s\n/ on(%s, %s, %s) group_left\n%s", sel(ratio), ServiceLabel, SLOLabel, OriginLabel, sel(ErrorBudget))
 	}
 	out = append(out,
 		rulefmt.Rule{Record: Objective, Expr: "vector(" + num(s.ObjectiveRatio()) + ")", Labels: labels()},
@@ -172,8 +190,8 @@ func build(s config.SLO, generatedBy string) ([]rulefmt.Rule, []alert, error) {
 				return nil, nil, fmt.Errorf("total_query: %w", err)
 			}
 			threshold := num(b.Factor) + " * " + budget
-			conds = append(conds, fmt.Sprintf("(\n  %s > %s\n  and\n  %s > %s\n  and ignoring(%s, %s)\n  (%s) > %s\n)",
-				sel(ErrorRatio(b.Long)), threshold, sel(ErrorRatio(b.Short)), threshold, ServiceLabel, SLOLabel, total, num(s.MinTotal)))
+			conds = append(conds, fmt.Sprintf("(\n  %s > %s\n  and\n  %s > %s\n  and ignoring(%s, %s, %s)\n  (%s) > %s\n)",
+				sel(ErrorRatio(b.Long)), threshold, sel(ErrorRatio(b.Short)), threshold, ServiceLabel, SLOLabel, OriginLabel, total, num(s.MinTotal)))
 			texts = append(texts, fmt.Sprintf("%sx the budget over both %s and %s", num(b.Factor), b.Long, b.Short))
 		}
 		name := AlertName(s, sev.Kind)

@@ -39,9 +39,10 @@ func TestEveryGeneratedExpressionParses(t *testing.T) {
 			}
 		}
 	}
-	// Per SLO: 8 error ratios, 6 meta rules, 2 alerts.
-	if n != 3*16 {
-		t.Errorf("%d rules, want 48", n)
+	// Per SLO: 8 error ratios, 6 meta rules, 2 alerts; then 5 rules for
+	// the records tables' SLOs and the services' owners.
+	if n != 3*16+6 {
+		t.Errorf("%d rules, want 54", n)
 	}
 }
 
@@ -82,8 +83,11 @@ func TestTheRulesCarryTheObjectiveAndTheBurnRatesExactly(t *testing.T) {
 	exprs := map[string]string{}
 	for _, g := range groups.Groups {
 		for _, r := range g.Rules {
+			if r.Labels[OriginLabel] == OriginRecords || r.Record == ServiceOwner {
+				continue
+			}
 			exprs[r.Record+r.Alert] = r.Expr
-			if r.Record != "" && (r.Labels[ServiceLabel] != "checkout-api" || r.Labels[SLOLabel] != "availability") {
+			if r.Record != "" && (r.Labels[ServiceLabel] != "checkout-api" || r.Labels[SLOLabel] != "availability" || r.Labels[OriginLabel] != OriginPrometheus) {
 				t.Errorf("%s has labels %v", r.Record, r.Labels)
 			}
 		}
@@ -92,20 +96,20 @@ func TestTheRulesCarryTheObjectiveAndTheBurnRatesExactly(t *testing.T) {
 		Objective:        "vector(0.995)",
 		ErrorBudget:      "vector(0.005)",
 		ErrorRatio("1h"): "(sum(rate(http_requests_total{code=~\"5..\"}[1h])))\n/\n(sum(rate(http_requests_total[1h])))",
-		PeriodAttainment: `1 - slo:sli_error:ratio_rate30d{sre_service="checkout-api", sre_slo="availability"}`,
+		PeriodAttainment: `1 - slo:sli_error:ratio_rate30d{sre_service="checkout-api", sre_slo="availability", origin="prometheus"}`,
 		"CheckoutApiAvailabilitySLOBurnPage": `(
-  slo:sli_error:ratio_rate1h{sre_service="checkout-api", sre_slo="availability"} > 14.4 * 0.005
+  slo:sli_error:ratio_rate1h{sre_service="checkout-api", sre_slo="availability", origin="prometheus"} > 14.4 * 0.005
   and
-  slo:sli_error:ratio_rate5m{sre_service="checkout-api", sre_slo="availability"} > 14.4 * 0.005
-  and ignoring(sre_service, sre_slo)
+  slo:sli_error:ratio_rate5m{sre_service="checkout-api", sre_slo="availability", origin="prometheus"} > 14.4 * 0.005
+  and ignoring(sre_service, sre_slo, origin)
   (sum(rate(http_requests_total[1h]))) > 0.5
 )
 or
 (
-  slo:sli_error:ratio_rate6h{sre_service="checkout-api", sre_slo="availability"} > 6 * 0.005
+  slo:sli_error:ratio_rate6h{sre_service="checkout-api", sre_slo="availability", origin="prometheus"} > 6 * 0.005
   and
-  slo:sli_error:ratio_rate30m{sre_service="checkout-api", sre_slo="availability"} > 6 * 0.005
-  and ignoring(sre_service, sre_slo)
+  slo:sli_error:ratio_rate30m{sre_service="checkout-api", sre_slo="availability", origin="prometheus"} > 6 * 0.005
+  and ignoring(sre_service, sre_slo, origin)
   (sum(rate(http_requests_total[6h]))) > 0.5
 )`,
 	} {
@@ -169,5 +173,42 @@ func TestTheBuiltinSLOsReadTheCatalogsFamilies(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The records tables' SLOs are recorded under the same names as the
+// rule-measured ones, told apart by origin, after every rule-measured SLO.
+func TestRecordsTableSLOsShareTheRecordingRuleNames(t *testing.T) {
+	groups, _, err := Rules([]config.SLO{checkout(30 * 24 * time.Hour)}, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := groups.Groups[0].Rules
+	var got []string
+	for _, r := range rec[len(rec)-6 : len(rec)-1] {
+		if r.Labels[OriginLabel] != OriginRecords || len(r.Labels) != 1 {
+			t.Errorf("%s has labels %v, want only origin=records", r.Record, r.Labels)
+		}
+		got = append(got, r.Record+" = "+r.Expr)
+	}
+	want := []string{
+		`slo:objective:ratio = max by (sre_service, sre_slo) (
+  label_replace(label_replace(sre_slo_record_objective_ratio, "sre_service", "$1", "service", "(.*)"), "sre_slo", "$1", "slo", "(.*)")
+)`,
+		`slo:error_budget:ratio = 1 - slo:objective:ratio{origin="records"}`,
+		`slo:period_attainment:ratio = max by (sre_service, sre_slo) (
+  label_replace(label_replace(sre_slo_record_attainment_ratio, "sre_service", "$1", "service", "(.*)"), "sre_slo", "$1", "slo", "(.*)")
+)`,
+		`slo:period_burn_rate:ratio = (1 - slo:period_attainment:ratio{origin="records"})
+/
+slo:error_budget:ratio{origin="records"}`,
+		`slo:period_error_budget_remaining:ratio = 1 - slo:period_burn_rate:ratio{origin="records"}`,
+	}
+	owner := rec[len(rec)-1]
+	if owner.Record != ServiceOwner || owner.Expr != "max by (sre_service, team) (\n  label_replace(sre_service_info, \"sre_service\", \"$1\", \"service\", \"(.*)\")\n)" {
+		t.Errorf("last rule %s = %s, want the services' owners", owner.Record, owner.Expr)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("records rules:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -28,8 +28,16 @@ type Grafana struct {
 	requests             []string
 	// fail answers "METHOD path" with a status and body instead of serving.
 	fail map[string]failure
-	// beforeSave runs before a dashboard is saved, with the lock held.
+	// beforeSave runs before a dashboard is saved (without the lock, so it
+	// may call Edit or Put).
 	beforeSave func(g *Grafana, uid string)
+	// refuse answers every save 412 with a Grafana status (Refuse).
+	refuse *refusal
+}
+
+type refusal struct {
+	status, message string
+	overwriteToo    bool
 }
 
 // Folder is a stored folder.
@@ -74,6 +82,15 @@ func (g *Grafana) Fail(methodPath string, status int, message string) {
 	defer g.mu.Unlock()
 	body, _ := json.Marshal(map[string]string{"message": message})
 	g.fail[methodPath] = failure{status, string(body)}
+}
+
+// Refuse makes dashboard saves answer 412 Precondition Failed with
+// Grafana's status (version-mismatch, name-exists, plugin-dashboard) and
+// message; saves with overwrite still succeed unless overwriteToo.
+func (g *Grafana) Refuse(status, message string, overwriteToo bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.refuse = &refusal{status: status, message: message, overwriteToo: overwriteToo}
 }
 
 // BeforeSave runs fn before each dashboard save, as another user saving
@@ -241,9 +258,16 @@ func (g *Grafana) saveDashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.mu.Lock()
+	hook := g.beforeSave
+	g.mu.Unlock()
+	if hook != nil {
+		hook(g, uid)
+	}
+	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.beforeSave != nil {
-		g.beforeSave(g, uid)
+	if g.refuse != nil && (!in.Overwrite || g.refuse.overwriteToo) {
+		answer(w, http.StatusPreconditionFailed, map[string]any{"message": g.refuse.message, "status": g.refuse.status})
+		return
 	}
 	if in.FolderID != 0 && !g.folderExists(in.FolderID) {
 		answer(w, http.StatusBadRequest, map[string]any{"message": "folder not found", "status": "not-found"})
