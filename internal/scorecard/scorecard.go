@@ -275,6 +275,9 @@ func OptionsFrom(cfg *config.Config) Options {
 		OfficeHoursKind:          cfg.Alerting.Engagement.OfficeHoursKind,
 		TrainingCompletionTarget: float64(cfg.Alerting.TrainingCompletionTarget),
 		ChampionCoverageTarget:   float64(cfg.Alerting.ChampionCoverageTarget),
+		// SLOs measured elsewhere, as the records collector's slo table
+		// reports them; SLOs measured by Prometheus rules need Prometheus.
+		SLO: SLOFamilies{Attainment: metrics.SLORecordAttainment, Objective: metrics.SLORecordObjective},
 	}
 	// The value section's currency is also the savings table's.
 	if cfg.Value != nil {
