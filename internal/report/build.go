@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/sre-value/sre-value-exporter/internal/bundle/dashboards"
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
 )
 
 // Options choose the report.
@@ -58,6 +59,11 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 		Prometheus: opts.Prometheus,
 		WindowNote: p.WindowNote(),
 	}
+	currency, err := b.currency()
+	if err != nil {
+		return nil, err
+	}
+	r.Currency = currency
 	byID := map[string]Figure{}
 	for _, ss := range opts.Spec.Sections {
 		s := Section{ID: ss.ID, Title: ss.Title, Intro: ss.Intro}
@@ -65,6 +71,9 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 			f, err := b.figure(fs)
 			if err != nil {
 				return nil, fmt.Errorf("section %s: figure %s: %w", ss.ID, fs.ID, err)
+			}
+			if f.Unit == Money {
+				f.Currency = currency
 			}
 			s.Figures = append(s.Figures, f)
 			byID[ss.ID+"."+fs.ID] = f
@@ -189,6 +198,19 @@ func legendLabel(legend string) string {
 		return ""
 	}
 	return m[0][1]
+}
+
+// currency is the value section's currency as sre_value_info says at the
+// period's end: never guessed, so "" when there is none or more than one.
+func (b *builder) currency() (string, error) {
+	v, err := b.src.Query(b.ctx, "max by (currency) ("+metrics.ValueInfo.Name+")", b.period.End)
+	if err != nil {
+		return "", fmt.Errorf("currency: %w", err)
+	}
+	if len(v) != 1 {
+		return "", nil
+	}
+	return string(v[0].Metric["currency"]), nil
 }
 
 func (b *builder) figure(fs FigureSpec) (Figure, error) {

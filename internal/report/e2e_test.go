@@ -102,8 +102,20 @@ func TestReportFiguresEqualTheDashboardQueries(t *testing.T) {
 			checked++
 		}
 	}
-	if want := 28; checked != want {
+	if want := 34; checked != want {
 		t.Errorf("checked %d figures, want %d", checked, want)
+	}
+	// The demo's value section prices in EUR: sre_value_info says so, and
+	// every known amount names it.
+	if r.Currency != "EUR" {
+		t.Errorf("currency %q, want EUR from sre_value_info", r.Currency)
+	}
+	for _, s := range r.Sections {
+		for _, f := range s.Figures {
+			if f.Unit == Money && f.Current.OK && !strings.HasSuffix(f.Text(), " EUR") {
+				t.Errorf("%s / %s reads %q, without its currency", s.ID, f.ID, f.Text())
+			}
+		}
 	}
 
 	// By hand, from the demo's data (see the dashboards' figures test).

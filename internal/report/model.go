@@ -17,9 +17,12 @@ type Report struct {
 	Prometheus string    `json:"prometheus"`
 	// WindowNote says how the exporter window differs from the calendar
 	// period; empty when they are the same days.
-	WindowNote string    `json:"window_note,omitempty"`
-	Summary    []Figure  `json:"summary"`
-	Sections   []Section `json:"sections"`
+	WindowNote string `json:"window_note,omitempty"`
+	// Currency is the value section's ISO 4217 code, read from
+	// sre_value_info at the period's end; empty when none is configured.
+	Currency string    `json:"currency,omitempty"`
+	Summary  []Figure  `json:"summary"`
+	Sections []Section `json:"sections"`
 	// Newsletter is the newsletter's "Metrics" section in Markdown.
 	Newsletter string `json:"newsletter_metrics"`
 }
@@ -101,7 +104,9 @@ type Figure struct {
 	// NoData says why there is no value (the series the query reads that
 	// Prometheus does not have).
 	NoData string `json:"no_data,omitempty"`
-	Source Origin `json:"source"`
+	// Currency is the ISO 4217 code of a money figure, when known.
+	Currency string `json:"currency,omitempty"`
+	Source   Origin `json:"source"`
 }
 
 // Origin is the query behind a figure, table or chart.
@@ -173,10 +178,20 @@ func (f Figure) Trend() string {
 }
 
 // Text is the current value formatted, or "no data".
-func (f Figure) Text() string { return formatValue(f.Current, f.Unit) }
+func (f Figure) Text() string { return f.withCurrency(formatValue(f.Current, f.Unit), f.Current) }
 
 // PreviousText is the previous value formatted, or "no data".
-func (f Figure) PreviousText() string { return formatValue(f.Previous, f.Unit) }
+func (f Figure) PreviousText() string {
+	return f.withCurrency(formatValue(f.Previous, f.Unit), f.Previous)
+}
+
+// withCurrency names a known amount's currency ("12,345.68 EUR").
+func (f Figure) withCurrency(text string, v Value) string {
+	if f.Unit != Money || f.Currency == "" || !v.OK || math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+		return text
+	}
+	return text + " " + f.Currency
+}
 
 // ChangeText is the change formatted with its sign, such as "+3 (+20%)",
 // "-25m", "+2.1 pp"; "n/a" when it cannot be computed.

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 
+	"github.com/sre-value/sre-value-exporter/internal/bundle/dashboards"
 	"github.com/sre-value/sre-value-exporter/internal/bundle/rules"
 	"github.com/sre-value/sre-value-exporter/internal/bundle/slo"
 )
@@ -75,13 +76,16 @@ const (
 	trainingBoard    = rules.DashboardTraining
 	formatBoard      = rules.DashboardFormat
 	teamBoard        = "sre-team"
+	executiveBoard   = dashboards.ExecutiveUID
 )
 
 // DefaultSpec is the report the command builds: the sections of issue 11,
 // every figure the query of a generated dashboard panel or an SLO rule.
 func DefaultSpec() Spec {
-	met := fmt.Sprintf("count(%s >= on(%s, %s) %s) or vector(0)", slo.PeriodAttainment, slo.ServiceLabel, slo.SLOLabel, slo.Objective)
-	missed := fmt.Sprintf("count(%s < on(%s, %s) %s) or vector(0)", slo.PeriodAttainment, slo.ServiceLabel, slo.SLOLabel, slo.Objective)
+	// An SLO is a service, a name and an origin (measured by the rules or
+	// reported in the slo table).
+	met := fmt.Sprintf("count(%s >= on(%s, %s, %s) %s) or vector(0)", slo.PeriodAttainment, slo.ServiceLabel, slo.SLOLabel, slo.OriginLabel, slo.Objective)
+	missed := fmt.Sprintf("count(%s < on(%s, %s, %s) %s) or vector(0)", slo.PeriodAttainment, slo.ServiceLabel, slo.SLOLabel, slo.OriginLabel, slo.Objective)
 	sloRules := []string{slo.PeriodAttainment, slo.Objective}
 	return Spec{
 		Sections: []SectionSpec{
@@ -109,7 +113,7 @@ func DefaultSpec() Spec {
 						Expr: "min(" + slo.PeriodBudgetRemaining + ")", Rules: []string{slo.PeriodBudgetRemaining}},
 				},
 				Tables: []TableSpec{
-					{ID: "slos", Title: "SLOs", Keys: []string{slo.ServiceLabel, slo.SLOLabel}, Columns: []ColumnSpec{
+					{ID: "slos", Title: "SLOs", Keys: []string{slo.ServiceLabel, slo.SLOLabel, slo.OriginLabel}, Columns: []ColumnSpec{
 						{Title: "Objective", Expr: slo.Objective, Unit: Ratio, Rule: slo.Objective},
 						{Title: "Attainment", Expr: slo.PeriodAttainment, Unit: Ratio, Rule: slo.PeriodAttainment},
 						{Title: "Error budget remaining", Expr: slo.PeriodBudgetRemaining, Unit: Ratio, Rule: slo.PeriodBudgetRemaining},
@@ -142,8 +146,14 @@ func DefaultSpec() Spec {
 					{ID: "completion_by_course", Title: "Completion rate per course", Dashboard: trainingBoard, Panel: "Completion rate per course"},
 				}},
 			{ID: "value", Title: "Savings and value",
-				Intro: "Time and money the SRE team's work saved, and how far its practices are adopted (every team; the team view's queries).",
+				Intro: "What downtime cost and what the SRE team's work saved, priced with the configuration's value section (the executive overview's queries; docs/value.md has every formula), and how far its practices are adopted.",
 				Figures: []FigureSpec{
+					{ID: "downtime_cost", Label: "Downtime cost", Unit: Money, Better: Lower, Dashboard: executiveBoard, Panel: "Downtime cost ($window)", Trend: true},
+					{ID: "downtime_cost_avoided", Label: "Downtime cost avoided vs the previous period", Unit: Money, Better: Higher, Dashboard: executiveBoard, Panel: "Downtime cost avoided vs the previous $window"},
+					{ID: "toil_savings_value", Label: "Toil savings value", Unit: Money, Better: Higher, Dashboard: executiveBoard, Panel: "Toil savings value ($window)"},
+					{ID: "sre_team_cost", Label: "SRE team cost", Unit: Money, Better: Neutral, Dashboard: executiveBoard, Panel: "SRE team cost ($window)"},
+					{ID: "roi", Label: "ROI (value delivered / SRE team cost)", Unit: Count, Better: Higher, Dashboard: executiveBoard, Panel: "ROI ($window)"},
+					{ID: "savings_roi", Label: "Savings ROI (toil savings value / SRE team cost)", Unit: Count, Better: Higher, Dashboard: executiveBoard, Panel: "Savings ROI ($window)"},
 					{ID: "time_saved", Label: "Time saved", Unit: Seconds, Better: Higher, Dashboard: teamBoard, Panel: "Time saved ($window)", Trend: true},
 					{ID: "money_saved", Label: "Money saved", Unit: Money, Better: Higher, Dashboard: teamBoard, Panel: "Money saved ($window)"},
 					{ID: "practice_adoption", Label: "Practice adoption", Unit: Ratio, Better: Higher, Dashboard: teamBoard, Panel: "Practice adoption"},
@@ -163,7 +173,7 @@ func DefaultSpec() Spec {
 		Newsletter: []string{
 			"reliability.incidents_opened", "reliability.mttr", "reliability.postmortem_coverage", "slos.met",
 			"engagement.answered_within_4h", "engagement.wiki_views", "training.completion_rate",
-			"value.time_saved", "format.pass_rate",
+			"value.time_saved", "value.toil_savings_value", "format.pass_rate",
 		},
 	}
 }
