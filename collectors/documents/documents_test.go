@@ -193,13 +193,13 @@ func TestNoMatchingFileIsAFailedSyncNamingTheGlob(t *testing.T) {
 // A misspelt key does not hide the collector's other mistakes, and a
 // setting that failed to decode is not reported a second time.
 func TestAnUnknownKeyAndTheOtherMistakesAreReportedTogether(t *testing.T) {
-	_, err := build(t, "testdata/docs", "    files: [\"/abs/*.md\"]\n    templats: [postmortem]\n")
+	_, err := build(t, "testdata/docs", "    files: [\"/abs/*.md\"]\n    template: [postmortem]\n")
 	if err == nil {
 		t.Fatal("accepted")
 	}
 	for _, want := range []string{
 		`exporter.yml:4: collectors[0].files[0]: "/abs/*.md" must be a slash-separated glob`,
-		`exporter.yml:5: collectors[0]: unknown field "templats" (did you mean "templates"?)`,
+		`exporter.yml:5: collectors[0]: unknown field "template" (did you mean "templates"?)`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
