@@ -151,7 +151,7 @@ func DefaultSpec() Spec {
 					{ID: "downtime_cost", Label: "Downtime cost", Unit: Money, Better: Lower, Dashboard: executiveBoard, Panel: "Downtime cost ($window)", Trend: true},
 					{ID: "downtime_cost_avoided", Label: "Downtime cost avoided vs the previous period", Unit: Money, Better: Higher, Dashboard: executiveBoard, Panel: "Downtime cost avoided vs the previous $window"},
 					{ID: "toil_savings_value", Label: "Toil savings value", Unit: Money, Better: Higher, Dashboard: executiveBoard, Panel: "Toil savings value ($window)"},
-					{ID: "sre_team_cost", Label: "SRE team cost", Unit: Money, Better: Neutral, Dashboard: executiveBoard, Panel: "SRE team cost ($window)"},
+					{ID: "team_cost", Label: "SRE team cost", Unit: Money, Better: Neutral, Dashboard: executiveBoard, Panel: "SRE team cost ($window)"},
 					{ID: "roi", Label: "ROI (value delivered / SRE team cost)", Unit: Count, Better: Higher, Dashboard: executiveBoard, Panel: "ROI ($window)"},
 					{ID: "savings_roi", Label: "Savings ROI (toil savings value / SRE team cost)", Unit: Count, Better: Higher, Dashboard: executiveBoard, Panel: "Savings ROI ($window)"},
 					{ID: "time_saved", Label: "Time saved", Unit: Seconds, Better: Higher, Dashboard: teamBoard, Panel: "Time saved ($window)", Trend: true},
