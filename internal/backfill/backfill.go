@@ -162,6 +162,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("backfill: %w", err)
 	}
+	// The TSDB logs every block flush at info; only its warnings matter here.
+	opts.Logger = slog.New(warnOnly{opts.Logger.Handler()})
 	w := &writer{opts: opts, dir: outDir, extra: labels.FromMap(opts.Labels), series: map[uint64]struct{}{}}
 	prog := newProgress(opts.Progress, opts.Terminal, steps, first, last)
 	if err := w.data(ctx, sources, first, last, prog); err != nil {
@@ -400,3 +402,12 @@ func SortLeftOut(l []LeftOut) {
 		return l[i].Collector < l[j].Collector
 	})
 }
+
+// warnOnly passes on warnings and errors only.
+type warnOnly struct{ slog.Handler }
+
+func (h warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+func (h warnOnly) WithAttrs(a []slog.Attr) slog.Handler { return warnOnly{h.Handler.WithAttrs(a)} }
+func (h warnOnly) WithGroup(n string) slog.Handler      { return warnOnly{h.Handler.WithGroup(n)} }
