@@ -125,31 +125,41 @@ func (w *writer) rules(ctx context.Context, files []string, first, last time.Tim
 		w.opts.Logger.Debug("recording rule evaluated", "rule", rec.rule.Record, "series", len(matrix))
 	}
 
+	// Written step by step, each step one commit, as the data are: the
+	// head refuses a sample far older than the newest it holds.
 	blocks := 0
+	next := make([]int, len(mem.series)) // each series' next sample
 	for _, br := range blockRanges(first, last, w.opts.BlockDuration) {
 		bw, err := tsdb.NewBlockWriter(w.opts.Logger, w.dir, w.opts.BlockDuration.Milliseconds())
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		app := bw.Appender(ctx)
 		n := 0
-		lo, hi := br[0].UnixMilli(), br[1].UnixMilli()
-		for _, s := range mem.series {
-			for _, smp := range s.samples {
-				if smp.T() < lo || smp.T() >= hi {
-					continue
-				}
-				if _, err := app.Append(0, s.lset, smp.T(), smp.F()); err != nil {
-					_ = app.Rollback()
-					bw.Close()
-					return 0, 0, 0, fmt.Errorf("backfill: %s: %w", s.lset, err)
-				}
-				n++
+		for t := br[0]; t.Before(br[1]) && !t.After(last); t = t.Add(w.opts.Step) {
+			if t.Before(first) {
+				continue
 			}
-		}
-		if err := app.Commit(); err != nil {
-			bw.Close()
-			return 0, 0, 0, err
+			ts := t.UnixMilli()
+			app := bw.Appender(ctx)
+			for i, s := range mem.series {
+				for next[i] < len(s.samples) && s.samples[next[i]].T() <= ts {
+					smp := s.samples[next[i]]
+					next[i]++
+					if smp.T() != ts {
+						continue
+					}
+					if _, err := app.Append(0, s.lset, ts, smp.F()); err != nil {
+						_ = app.Rollback()
+						bw.Close()
+						return 0, 0, 0, fmt.Errorf("backfill: %s: %w", s.lset, err)
+					}
+					n++
+				}
+			}
+			if err := app.Commit(); err != nil {
+				bw.Close()
+				return 0, 0, 0, err
+			}
 		}
 		before := w.blocks
 		if err := w.flush(ctx, bw, n); err != nil {
