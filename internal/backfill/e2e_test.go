@@ -62,7 +62,7 @@ func TestTheBackfilledDemoInPrometheus(t *testing.T) {
 	res, err := Run(ctx, Options{
 		ConfigFile: cfg, Store: st, End: demoNow, Since: 180 * 24 * time.Hour, Step: time.Hour,
 		BlockDuration: 7 * 24 * time.Hour, TSDBDir: tsdbDir,
-		RuleFiles: []string{filepath.Join("..", "..", "alerts", "sre-value.rules.yml")},
+		RuleFiles: []string{filepath.Join("..", "..", "alerts", "sre-value.rules.yml"), filepath.Join("..", "..", "alerts", "sre-value.slo.rules.yml")},
 		Labels:    map[string]string{"job": "sre", "instance": target.Host}, Logger: logger,
 	})
 	if err != nil {
