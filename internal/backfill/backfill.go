@@ -20,6 +20,7 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
@@ -313,7 +314,7 @@ func (w *writer) appendSnapshot(app storage.Appender, snap *snapshot.Snapshot, t
 	var b labels.ScratchBuilder
 	add := func(name string, m *dto.Metric, le string, v float64) error {
 		b.Reset()
-		b.Add(labels.MetricName, name)
+		b.Add(model.MetricNameLabel, name)
 		for _, l := range m.GetLabel() {
 			b.Add(l.GetName(), l.GetValue())
 		}

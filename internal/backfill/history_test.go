@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
 	_ "github.com/sre-value/sre-value-exporter/collectors/all"
@@ -138,31 +137,4 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return ""
-}
-
-// value returns the value of the series of family name with labels.
-func value(t *testing.T, s *snapshot.Snapshot, name string, labels map[string]string) (float64, bool) {
-	t.Helper()
-	for _, f := range s.Families() {
-		if f.GetName() != name {
-			continue
-		}
-	metric:
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if v, ok := labels[l.GetName()]; ok && v != l.GetValue() {
-					continue metric
-				}
-			}
-			switch f.GetType() {
-			case dto.MetricType_COUNTER:
-				return m.GetCounter().GetValue(), true
-			case dto.MetricType_HISTOGRAM:
-				return float64(m.GetHistogram().GetSampleCount()), true
-			default:
-				return m.GetGauge().GetValue(), true
-			}
-		}
-	}
-	return 0, false
 }

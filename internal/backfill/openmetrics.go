@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/tsdb"
 	"github.com/prometheus/prometheus/tsdb/chunkenc"
@@ -46,18 +47,18 @@ func writeOpenMetrics(dir, file string, logger *slog.Logger) (err error) {
 		}
 	}()
 	w := bufio.NewWriterSize(f, 1<<20)
-	set := q.Select(context.Background(), true, nil, labels.MustNewMatcher(labels.MatchRegexp, labels.MetricName, ".+"))
+	set := q.Select(context.Background(), true, nil, labels.MustNewMatcher(labels.MatchRegexp, model.MetricNameLabel, ".+"))
 	var it chunkenc.Iterator
 	var line strings.Builder
 	for set.Next() {
 		s := set.At()
 		line.Reset()
 		lset := s.Labels()
-		line.WriteString(lset.Get(labels.MetricName))
+		line.WriteString(lset.Get(model.MetricNameLabel))
 		line.WriteByte('{')
 		n := 0
 		lset.Range(func(l labels.Label) {
-			if l.Name == labels.MetricName {
+			if l.Name == model.MetricNameLabel {
 				return
 			}
 			if n > 0 {

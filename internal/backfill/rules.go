@@ -110,7 +110,7 @@ func (w *writer) rules(ctx context.Context, files []string, first, last time.Tim
 		}
 		for _, s := range matrix {
 			b := labels.NewBuilder(s.Metric)
-			b.Set(labels.MetricName, rec.rule.Record)
+			b.Set(model.MetricNameLabel, rec.rule.Record)
 			for k, v := range rec.lbls {
 				b.Set(k, v)
 			}
