@@ -13,7 +13,7 @@ LISTEN   ?= :9877
 DEMO_END := $(shell date -u +%F)
 DEMO_DIR := data/demo-$(DEMO_END)
 
-.PHONY: all build run test vet unit check-metrics check-generated generate bench lint tools clean FORCE
+.PHONY: all build run demo test vet unit check-metrics check-generated generate bench lint tools clean FORCE
 
 # Tools are built from source with Go into bin/ (git-ignored) on first use,
 # so `make test` needs nothing but Go and make. Every test, rule check and
@@ -47,6 +47,31 @@ $(DEMO_DIR)/config.yml: build
 
 run: build $(DEMO_DIR)/config.yml
 	./$(BINARY) --config.file $(DEMO_DIR)/config.yml --storage.path $(DEMO_DIR)/store.db --web.listen-address $(LISTEN)
+
+# The demo with six months of history: backfills the demo data into a fresh
+# Prometheus data directory, then runs the exporter and the pinned Prometheus
+# with the generated rules; Ctrl-C stops both (the trap kills what it started).
+PROM_LISTEN ?= 127.0.0.1:9090
+DEMO_PROM   := $(DEMO_DIR)/prometheus
+demo: build tools $(DEMO_DIR)/config.yml
+	rm -rf $(DEMO_PROM) $(DEMO_DIR)/backfill.db && mkdir -p $(DEMO_PROM)
+	./$(BINARY) backfill --config.file $(DEMO_DIR)/config.yml --storage.path $(DEMO_DIR)/backfill.db \
+		--since 180d --step 1h --skip-recent 0 --output.tsdb $(DEMO_PROM)/data \
+		--rules.file alerts/sre-value.rules.yml --rules.file alerts/sre-value.slo.rules.yml \
+		--label.job sre-value-exporter --label.instance localhost$(LISTEN)
+	printf 'global:\n  scrape_interval: 1m\n  evaluation_interval: 1m\nrule_files:\n  - %s/alerts/sre-value.rules.yml\n  - %s/alerts/sre-value.slo.rules.yml\nscrape_configs:\n  - job_name: sre-value-exporter\n    static_configs:\n      - targets: [\x27localhost$(LISTEN)\x27]\n' "$(CURDIR)" "$(CURDIR)" > $(DEMO_PROM)/prometheus.yml
+	@echo
+	@echo "exporter:   http://localhost$(LISTEN)/"
+	@echo "prometheus: http://$(PROM_LISTEN)/ (six months of history, 200d retention)"
+	@echo "grafana:    add http://$(PROM_LISTEN) as a Prometheus data source, then load the bundle:"
+	@echo "            dashboards/*.json (Dashboards > Import), or provisioning/grafana (docs/provisioning.md),"
+	@echo "            or ./$(BINARY) push --config.file $(DEMO_DIR)/config.yml --grafana.url ... (docs/push.md)"
+	@echo "Ctrl-C stops both."
+	@trap 'kill $$exp $$prom 2>/dev/null; wait $$exp $$prom 2>/dev/null; exit 0' INT TERM; \
+	./$(BINARY) --config.file $(DEMO_DIR)/config.yml --storage.path $(DEMO_DIR)/store.db --web.listen-address $(LISTEN) & exp=$$!; \
+	$(PROMETHEUS) --config.file=$(DEMO_PROM)/prometheus.yml --storage.tsdb.path=$(DEMO_PROM)/data \
+		--storage.tsdb.retention.time=200d --web.listen-address=$(PROM_LISTEN) --log.level=warn & prom=$$!; \
+	wait $$exp $$prom; kill $$exp $$prom 2>/dev/null; wait
 
 test: tools vet unit check-metrics check-generated
 

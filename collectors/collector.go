@@ -38,6 +38,25 @@ type Collector interface {
 	Snapshot(now time.Time) (*snapshot.Snapshot, error)
 }
 
+// Historian is implemented by collectors whose stored records are dated,
+// so that backfill can compute what /metrics would have shown at a past
+// instant. Families a collector cannot recompute are simply absent from
+// its past snapshots; backfill lists them.
+type Historian interface {
+	// History loads from the store what past snapshots need, once.
+	History() (History, error)
+}
+
+// History computes a collector's past snapshots.
+type History interface {
+	// SnapshotAt returns the families that can be recomputed for a past
+	// instant (catalog Historical) as a scrape at at would have returned
+	// them: only records that existed then, windows ending at at, counters
+	// counting the events up to at. At the present, on records nobody
+	// edited, it equals those families of Snapshot(at).
+	SnapshotAt(at time.Time) (*snapshot.Snapshot, error)
+}
+
 // Noter is implemented by collectors that have warnings worth showing on
 // the landing page (skipped rows, unmapped values).
 type Noter interface {

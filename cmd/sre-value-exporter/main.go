@@ -2,7 +2,7 @@
 // training, events, surveys, savings, adoption) in the background and serves
 // them to Prometheus. Each subcommand lives in its own file as a thin layer
 // over the internal packages: serve.go (the default, with --config.check in
-// check.go), demo.go, generate.go, push.go, report.go and lint.go.
+// check.go), demo.go, generate.go, push.go, report.go, lint.go and backfill.go.
 package main
 
 import (
@@ -59,7 +59,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	app.UsageTemplate(usageTemplate)
 	app.Terminate(func(code int) { panic(exitCode(code)) })
 
-	commands := []command{serveCommand(app), demoCommand(app), generateCommand(app), pushCommand(app), reportCommand(app), lintCommandFor(app)}
+	commands := []command{serveCommand(app), demoCommand(app), generateCommand(app), pushCommand(app), reportCommand(app), lintCommandFor(app), backfillCommand(app)}
 
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)

@@ -21,6 +21,7 @@ type figures struct {
 	views, viewers               *window.Gauges
 	keyViews, keyViewers         *window.Gauges
 	viewsKnown                   bool
+	past                         bool // a snapshot for backfill: pages created after now do not exist yet
 	pageByKey                    map[string]*page
 	all                          []*page             // in store order, for the format checks
 	labelsOf                     map[string][]string // page id -> label pairs
@@ -30,6 +31,22 @@ type figures struct {
 // Snapshot computes the wiki metrics from the store as of now; it never
 // calls Confluence.
 func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
+	return c.snapshot(now, false)
+}
+
+// History computes past snapshots for backfill: pages exist from their
+// creation, and the views of views_csv are dated by day. The analytics API
+// only answers for its last round, so its views are left out, as are the
+// figures of a page's latest version (updated, stale) and format checks.
+func (c *Collector) History() (collectors.History, error) { return pastSnapshots{c}, nil }
+
+type pastSnapshots struct{ c *Collector }
+
+func (p pastSnapshots) SnapshotAt(at time.Time) (*snapshot.Snapshot, error) {
+	return p.c.snapshot(at, true)
+}
+
+func (c *Collector) snapshot(now time.Time, past bool) (*snapshot.Snapshot, error) {
 	b := snapshot.NewBuilder()
 	f := &figures{
 		pages:      window.NewGauges(metrics.ConfluencePages),
@@ -41,7 +58,8 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 		viewers:    window.NewGauges(metrics.ConfluencePageViewersInWindow),
 		keyViews:   window.NewGauges(metrics.ConfluenceKeyPageViewsInWindow),
 		keyViewers: window.NewGauges(metrics.ConfluenceKeyPageViewersInWindow),
-		viewsKnown: c.s.viewsCSV != nil || c.s.analyticsAPI(),
+		viewsKnown: c.s.viewsCSV != nil || (c.s.analyticsAPI() && !past),
+		past:       past,
 		pageByKey:  map[string]*page{},
 		labelsOf:   map[string][]string{},
 	}
@@ -49,8 +67,10 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 		if err := c.addPages(tx, f, now); err != nil {
 			return err
 		}
-		if err := c.checkPages(tx, b, f.all, now); err != nil {
-			return err
+		if !past {
+			if err := c.checkPages(tx, b, f.all, now); err != nil {
+				return err
+			}
 		}
 		switch {
 		case c.s.viewsCSV != nil:
@@ -60,7 +80,7 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 			if t, err := strconv.ParseInt(tx.Cursor(cursorViewsChanged), 10, 64); err == nil {
 				b.Gauge(metrics.ConfluenceAnalyticsLastRefresh, float64(t))
 			}
-		case c.s.analyticsAPI():
+		case c.s.analyticsAPI() && !past:
 			if err := c.addAnalytics(tx, f); err != nil {
 				return err
 			}
@@ -78,9 +98,12 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 	}
 	f.created.Emit(b)
 	f.updated.Emit(b)
-	if f.unmatchedPages > 0 {
+	switch {
+	case past:
+		// Pages created later are unmatched in the past; no note.
+	case f.unmatchedPages > 0:
 		c.setNotes("views_unmatched", []string{fmt.Sprintf("views_csv: %d pages (%d days) are not in the page list and are not counted", f.unmatchedPages, f.unmatchedRow)})
-	} else {
+	default:
 		c.setNotes("views_unmatched", nil)
 	}
 	return b.Build()
@@ -91,6 +114,9 @@ func (c *Collector) addPages(tx *store.Tx, f *figures, now time.Time) error {
 		p := new(page)
 		if err := json.Unmarshal(data, p); err != nil {
 			return fmt.Errorf("stored page %s: %w", id, err)
+		}
+		if f.past && p.Created.After(now) {
+			return nil
 		}
 		labels := []string{"space", p.Space, "team", c.deps.Catalog.Team("confluence", p.Space), "label", c.s.label(p.Labels), "type", p.Type}
 		f.labelsOf[p.ID] = labels

@@ -313,3 +313,8 @@ func (t hideQuotaReset) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+// History loads the stored incidents for backfill (see incident.History).
+func (c *Collector) History() (collectors.History, error) {
+	return incident.LoadHistory(c.deps.Store, c.deps.StoreKey(), source)
+}

@@ -331,3 +331,8 @@ func (c *Collector) syncNotes() []string {
 	}
 	return append(notes, st.Unmapped...)
 }
+
+// History loads the stored incidents for backfill (see incident.History).
+func (c *Collector) History() (collectors.History, error) {
+	return incident.LoadHistory(c.deps.Store, c.deps.StoreKey(), source)
+}

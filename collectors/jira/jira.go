@@ -482,3 +482,8 @@ func (c *Collector) unskip(key string) {
 	delete(c.skipped, key)
 	c.mu.Unlock()
 }
+
+// History loads the stored incidents for backfill (see incident.History).
+func (c *Collector) History() (collectors.History, error) {
+	return incident.LoadHistory(c.deps.Store, c.deps.StoreKey(), source)
+}

@@ -59,8 +59,24 @@ func newFigures(now time.Time, unanswered time.Duration) *figures {
 // Channels not yet resolved (before the first successful sync) are left
 // out rather than shown as zero.
 func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
+	return c.snapshot(now, true)
+}
+
+// History computes past snapshots for backfill: every figure but the member
+// count is dated by its messages, which a snapshot at a past instant already
+// honours (messages and replies after it do not exist yet). Format checks,
+// which are not historical, are skipped.
+func (c *Collector) History() (collectors.History, error) { return pastSnapshots{c}, nil }
+
+type pastSnapshots struct{ c *Collector }
+
+func (p pastSnapshots) SnapshotAt(at time.Time) (*snapshot.Snapshot, error) {
+	return p.c.snapshot(at, false)
+}
+
+func (c *Collector) snapshot(now time.Time, check bool) (*snapshot.Snapshot, error) {
 	f := newFigures(now, time.Duration(c.cfg.UnansweredAfter))
-	if c.deps.Templates != nil {
+	if check && c.deps.Templates != nil {
 		f.checks = formatcheck.New(now, Source)
 	}
 	err := c.deps.Store.View(c.deps.StoreKey(), func(tx *store.Tx) error {
@@ -100,7 +116,7 @@ func (c *Collector) Snapshot(now time.Time) (*snapshot.Snapshot, error) {
 	} {
 		s.Emit(b)
 	}
-	if f.checks != nil {
+	if f.checks != nil && check {
 		f.checks.Emit(b)
 		notes := f.checks.Notes()
 		c.mu.Lock()

@@ -263,29 +263,7 @@ func Snapshot(st *store.Store, storeKey, source string, now time.Time, checks *C
 // Emit computes every incident metric from the store as of now, and the
 // format compliance of the incidents when checks is not nil.
 func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder, checks *Checks) error {
-	opened := window.NewSum(now, metrics.IncidentsOpenedInWindow)
-	resolved := window.NewSum(now, metrics.IncidentsResolvedInWindow)
-	postmortems := window.NewSum(now, metrics.IncidentsResolvedWithPostmortemInWindow)
-	ttr := window.NewHistogram(now, metrics.IncidentTimeToResolveInWindow)
-	tta := window.NewHistogram(now, metrics.IncidentTimeToAcknowledgeInWindow)
-
-	// group is one label set's figures, looked up once per incident by a
-	// comparable key rather than by joining label strings per figure.
-	type key struct{ severity, service, team string }
-	type group struct {
-		opened, resolved, postmortems *window.SumSeries
-		ttr, tta                      *window.HistogramSeries
-		open                          float64
-	}
-	groups := map[key]*group{}
-	lastOpened := map[[2]string]time.Time{} // service, team
-	type itemKey struct {
-		key
-		state string
-	}
-	items := map[itemKey]float64{}
-	overdue := map[key]float64{}
-
+	f := newFigures(source, now)
 	run := checks.start(source, now)
 	decode := decodeForMetrics
 	if run != nil {
@@ -293,70 +271,123 @@ func Emit(tx *store.Tx, source string, now time.Time, b *snapshot.Builder, check
 	}
 	err := forEach(tx, decode, interner{}, func(inc Incident) error {
 		run.add(source, inc)
-		k := key{orUnknown(inc.Severity), orUnknown(inc.Service), orUnknown(inc.Team)}
-		g := groups[k]
-		if g == nil {
-			l := []string{"source", source, "severity", k.severity, "service", k.service, "team", k.team}
-			g = &group{
-				opened: opened.Series(l...), resolved: resolved.Series(l...), postmortems: postmortems.Series(l...),
-				ttr: ttr.Series(l...), tta: tta.Series(l...),
-			}
-			groups[k] = g
-		}
-		g.opened.Add(inc.Opened, 1)
-		if inc.IsOpen() {
-			g.open++
-		} else {
-			g.resolved.Add(inc.Resolved, 1)
-			d, _ := inc.TimeToResolve()
-			g.ttr.Observe(inc.Resolved, d.Seconds())
-			if inc.Postmortem != "" {
-				g.postmortems.Add(inc.Resolved, 1)
-			}
-		}
-		if d, ok := inc.TimeToAcknowledge(); ok {
-			g.tta.Observe(inc.Acknowledged, d.Seconds())
-		}
-		sk := [2]string{k.service, k.team}
-		if inc.Opened.After(lastOpened[sk]) && !inc.Opened.After(now) {
-			lastOpened[sk] = inc.Opened
-		}
-		for _, a := range inc.ActionItems {
-			state := "open"
-			if a.Done {
-				state = "done"
-			}
-			items[itemKey{k, state}]++
-			if !a.Done && !a.Due.IsZero() && a.Due.Before(now) {
-				overdue[k]++
-			}
-		}
+		f.add(inc)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	run.finish(func(r *formatcheck.Results) { r.Emit(b) })
-	opened.Emit(b)
-	resolved.Emit(b)
-	postmortems.Emit(b)
-	ttr.Emit(b)
-	tta.Emit(b)
-	for k, g := range groups {
-		b.Gauge(metrics.IncidentsOpen, g.open, "source", source, "severity", k.severity, "service", k.service, "team", k.team)
+	f.emit(b)
+	return emitCounters(tx, source, b)
+}
+
+// figures are the gauges and window figures of one snapshot, computed from
+// the incidents as they are at now (see History for a past now).
+type figures struct {
+	source                        string
+	now                           time.Time
+	opened, resolved, postmortems *window.Sum
+	ttr, tta                      *window.Histogram
+	groups                        map[groupKey]*group
+	lastOpened                    map[[2]string]time.Time // service, team
+	items                         map[itemKey]float64
+	overdue                       map[groupKey]float64
+}
+
+// groupKey is one label set, looked up once per incident by a comparable
+// key rather than by joining label strings per figure.
+type groupKey struct{ severity, service, team string }
+
+type group struct {
+	opened, resolved, postmortems *window.SumSeries
+	ttr, tta                      *window.HistogramSeries
+	open                          float64
+}
+
+type itemKey struct {
+	groupKey
+	state string
+}
+
+func newFigures(source string, now time.Time) *figures {
+	return &figures{
+		source:      source,
+		now:         now,
+		opened:      window.NewSum(now, metrics.IncidentsOpenedInWindow),
+		resolved:    window.NewSum(now, metrics.IncidentsResolvedInWindow),
+		postmortems: window.NewSum(now, metrics.IncidentsResolvedWithPostmortemInWindow),
+		ttr:         window.NewHistogram(now, metrics.IncidentTimeToResolveInWindow),
+		tta:         window.NewHistogram(now, metrics.IncidentTimeToAcknowledgeInWindow),
+		groups:      map[groupKey]*group{},
+		lastOpened:  map[[2]string]time.Time{},
+		items:       map[itemKey]float64{},
+		overdue:     map[groupKey]float64{},
 	}
-	for sk, t := range lastOpened {
-		b.Gauge(metrics.IncidentLastOpened, float64(t.Unix()), "source", source, "service", sk[0], "team", sk[1])
+}
+
+func (f *figures) add(inc Incident) {
+	k := groupKey{orUnknown(inc.Severity), orUnknown(inc.Service), orUnknown(inc.Team)}
+	g := f.groups[k]
+	if g == nil {
+		l := []string{"source", f.source, "severity", k.severity, "service", k.service, "team", k.team}
+		g = &group{
+			opened: f.opened.Series(l...), resolved: f.resolved.Series(l...), postmortems: f.postmortems.Series(l...),
+			ttr: f.ttr.Series(l...), tta: f.tta.Series(l...),
+		}
+		f.groups[k] = g
 	}
-	for k, v := range items {
-		b.Gauge(metrics.PostmortemActionItems, v, "source", source, "severity", k.severity, "service", k.service, "team", k.team, "state", k.state)
-	}
-	for k := range items {
-		if k.state == "open" {
-			b.Gauge(metrics.PostmortemActionItemsOverdue, overdue[k.key], "source", source, "severity", k.severity, "service", k.service, "team", k.team)
+	g.opened.Add(inc.Opened, 1)
+	if inc.IsOpen() {
+		g.open++
+	} else {
+		g.resolved.Add(inc.Resolved, 1)
+		d, _ := inc.TimeToResolve()
+		g.ttr.Observe(inc.Resolved, d.Seconds())
+		if inc.Postmortem != "" {
+			g.postmortems.Add(inc.Resolved, 1)
 		}
 	}
-	return emitCounters(tx, source, b)
+	if d, ok := inc.TimeToAcknowledge(); ok {
+		g.tta.Observe(inc.Acknowledged, d.Seconds())
+	}
+	sk := [2]string{k.service, k.team}
+	if inc.Opened.After(f.lastOpened[sk]) && !inc.Opened.After(f.now) {
+		f.lastOpened[sk] = inc.Opened
+	}
+	for _, a := range inc.ActionItems {
+		state := "open"
+		if a.Done {
+			state = "done"
+		}
+		f.items[itemKey{k, state}]++
+		if !a.Done && !a.Due.IsZero() && a.Due.Before(f.now) {
+			f.overdue[k]++
+		}
+	}
+}
+
+func (f *figures) emit(b *snapshot.Builder) {
+	source := f.source
+	f.opened.Emit(b)
+	f.resolved.Emit(b)
+	f.postmortems.Emit(b)
+	f.ttr.Emit(b)
+	f.tta.Emit(b)
+	for k, g := range f.groups {
+		b.Gauge(metrics.IncidentsOpen, g.open, "source", source, "severity", k.severity, "service", k.service, "team", k.team)
+	}
+	for sk, t := range f.lastOpened {
+		b.Gauge(metrics.IncidentLastOpened, float64(t.Unix()), "source", source, "service", sk[0], "team", sk[1])
+	}
+	for k, v := range f.items {
+		b.Gauge(metrics.PostmortemActionItems, v, "source", source, "severity", k.severity, "service", k.service, "team", k.team, "state", k.state)
+	}
+	for k := range f.items {
+		if k.state == "open" {
+			b.Gauge(metrics.PostmortemActionItemsOverdue, f.overdue[k.groupKey], "source", source, "severity", k.severity, "service", k.service, "team", k.team)
+		}
+	}
 }
 
 func emitCounters(tx *store.Tx, source string, b *snapshot.Builder) error {

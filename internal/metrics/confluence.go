@@ -11,8 +11,10 @@ var (
 
 // Confluence (the confluence collector): wiki pages and blog posts, their
 // freshness and, from the analytics API or a page-views CSV, their readers.
-// Views are not Historical: the analytics API only answers "since a day" as
-// of its last round, and updates only show a page's latest version.
+// Views are Historical from a page-views CSV, which dates them by day; the
+// analytics API only answers "since a day" as of its last round, so
+// backfill leaves them out (and lists them) for it. Updates only show a
+// page's latest version: not historical.
 var (
 	ConfluencePages = declare(Family{
 		Name: "sre_confluence_pages", Type: Gauge, Historical: true,
@@ -35,22 +37,22 @@ var (
 		Labels: confluenceLabels,
 	})
 	ConfluencePageViewsInWindow = declare(Family{
-		Name: "sre_confluence_page_views_in_window", Type: Gauge,
+		Name: "sre_confluence_page_views_in_window", Type: Gauge, Historical: true,
 		Help:   "Views of the pages since 00:00 UTC of the day the window starts, as of the last analytics refresh (or from the page-views CSV).",
 		Labels: confluenceWindowLabels,
 	})
 	ConfluencePageViewersInWindow = declare(Family{
-		Name: "sre_confluence_page_viewers_in_window", Type: Gauge,
+		Name: "sre_confluence_page_viewers_in_window", Type: Gauge, Historical: true,
 		Help:   "Distinct viewers per page in the window, summed over the pages (a person reading two pages counts twice).",
 		Labels: confluenceWindowLabels,
 	})
 	ConfluenceKeyPageViewsInWindow = declare(Family{
-		Name: "sre_confluence_key_page_views_in_window", Type: Gauge,
+		Name: "sre_confluence_key_page_views_in_window", Type: Gauge, Historical: true,
 		Help:   "Views of a configured key page in the window (same days as sre_confluence_page_views_in_window).",
 		Labels: []string{"space", "page", WindowLabel},
 	})
 	ConfluenceKeyPageViewersInWindow = declare(Family{
-		Name: "sre_confluence_key_page_viewers_in_window", Type: Gauge,
+		Name: "sre_confluence_key_page_viewers_in_window", Type: Gauge, Historical: true,
 		Help:   "Distinct viewers of a configured key page in the window.",
 		Labels: []string{"space", "page", WindowLabel},
 	})

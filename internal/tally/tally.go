@@ -16,9 +16,12 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/sre-value/sre-value-exporter/internal/metrics"
+	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 )
 
@@ -223,4 +226,93 @@ func (t *Tally) Totals() []Total {
 		out = append(out, Total{Labels: labels, Value: t.totals[k]})
 	}
 	return out
+}
+
+// History replays one counter family's events in time, for backfill: the
+// value at a past instant counts the events dated up to it, each with the
+// value and under the labels the tally holds. Dates come from the records
+// (the tally keeps none); an event whose record is gone, or has no date,
+// counts from the first instant: its history is lost, and counting it from
+// the start keeps the counter from jumping where history joins live data.
+type History struct {
+	family *metrics.Family
+	keys   []string // label keys, sorted
+	index  map[string]int
+	events []timedEvent // in tally key order
+	totals []float64    // the stored totals by keys index
+}
+
+type timedEvent struct {
+	at    time.Time // zero: from the first instant
+	key   int
+	value float64
+}
+
+// LoadHistory reads the events and totals of family f from tx; when
+// returns an event's date (ok false when unknown).
+func LoadHistory(tx *store.Tx, f *metrics.Family, when func(id string) (time.Time, bool)) (*History, error) {
+	t, err := Load(tx, f.Name)
+	if err != nil {
+		return nil, err
+	}
+	h := &History{family: f, index: map[string]int{}}
+	for _, total := range t.Totals() {
+		key := strings.Join(total.Labels, sep)
+		h.index[key] = len(h.keys)
+		h.keys = append(h.keys, key)
+		h.totals = append(h.totals, total.Value)
+	}
+	if t.bucket == nil {
+		return h, nil
+	}
+	c := t.bucket.Cursor()
+	for k, v := c.Seek([]byte("e:")); k != nil && strings.HasPrefix(string(k), "e:"); k, v = c.Next() {
+		var e counted
+		if err := json.Unmarshal(v, &e); err != nil {
+			return nil, fmt.Errorf("tally %s: event %q is corrupt: %w", f.Name, k[2:], err)
+		}
+		i, ok := h.index[e.Labels]
+		if !ok {
+			return nil, fmt.Errorf("tally %s: event %q has labels without a total", f.Name, k[2:])
+		}
+		at, _ := when(string(k[2:]))
+		h.events = append(h.events, timedEvent{at: at, key: i, value: e.Value})
+	}
+	return h, nil
+}
+
+// Emit adds the family's counters as of at to b: label sets counted by
+// then, and those exported at zero from the start (Touch). A sum is
+// capped at the stored total, so float rounding in another order can
+// never make the last sample exceed the live value (which would read as a
+// counter reset); once every event is dated by at, the value is the total.
+func (h *History) Emit(b *snapshot.Builder, at time.Time) {
+	sums := make([]float64, len(h.keys))
+	seen := make([]bool, len(h.keys))
+	complete := make([]bool, len(h.keys))
+	for i := range complete {
+		complete[i] = true
+	}
+	for _, e := range h.events {
+		if e.at.After(at) {
+			complete[e.key] = false
+			continue
+		}
+		sums[e.key] += e.value
+		seen[e.key] = true
+	}
+	for i, key := range h.keys {
+		if !seen[i] && h.totals[i] != 0 {
+			continue
+		}
+		v := min(sums[i], h.totals[i])
+		if complete[i] {
+			v = h.totals[i]
+		}
+		var labels []string
+		if key != "" {
+			labels = strings.Split(key, sep)
+		}
+		b.Counter(h.family, v, labels...)
+	}
 }
