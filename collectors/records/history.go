@@ -48,6 +48,7 @@ func collaborationDate(r *collaborationRow) int64 {
 	return r.Date
 }
 func trainingEnrolled(r *trainingRow) int64 { return r.Enrolled }
+func sloReported(r *sloRow) int64           { return r.Date }
 
 func (*eventsSchema) asOf(d []byte, at int64) ([]byte, bool, error) {
 	return existsFrom(d, at, eventDate)
@@ -77,6 +78,12 @@ func (collaborationSchema) asOf(d []byte, at int64) ([]byte, bool, error) {
 	return existsFrom(d, at, collaborationDate)
 }
 func (collaborationSchema) when(d []byte) (int64, error) { return dateOf(d, collaborationDate) }
+
+// An SLO report exists from the end of the period it reports.
+func (sloSchema) asOf(d []byte, at int64) ([]byte, bool, error) {
+	return existsFrom(d, at, sloReported)
+}
+func (sloSchema) when(d []byte) (int64, error) { return dateOf(d, sloReported) }
 
 // asOf of a training row: enrolled from its enrolment date, completed (and
 // certified) only from its completion date.

@@ -637,17 +637,29 @@ func hasWindowed(s *snapshot.Snapshot) bool {
 
 // previousPeriods computes, when the scheduler keeps them, the collector's
 // windowed figures of the period before each window ending at now: for
-// window w, the series labelled w of a snapshot as of now-w. Every
-// windowed figure counts an event at t when now-w < t <= now (package
-// window), so a snapshot as of a past instant counts nothing after it.
+// window w, the series labelled w of the collector's history as of now-w
+// (collectors.Historian, the same past snapshots backfill writes), which
+// counts only what existed then.
 //
 // It runs before the snapshot as of now: collectors keep their format
 // findings from the last snapshot they computed, and the landing page must
 // show those of now. A failure is logged and leaves the change unknown.
 func (r *runner) previousPeriods(now time.Time) *snapshot.Snapshot {
+	// Only a collector that can say what it would have shown at a past
+	// instant (backfill's interface) has previous periods: a plain
+	// Snapshot of the past would paint today's state over it.
+	h, ok := r.inst.Collector.(collectors.Historian)
+	if !ok {
+		return nil
+	}
+	history, err := h.History()
+	if err != nil {
+		r.s.logger.Warn("cannot load the history for the previous period's figures", "collector", r.inst.Name, "err", r.redact(err.Error()))
+		return nil
+	}
 	sources := make([]snapshot.Source, 0, len(window.All))
 	for _, w := range window.All {
-		snap, err := r.inst.Collector.Snapshot(now.Add(-w.Duration))
+		snap, err := history.SnapshotAt(now.Add(-w.Duration))
 		if err != nil {
 			r.s.logger.Warn("cannot compute the previous period's figures", "collector", r.inst.Name, "window", w.Label, "err", r.redact(err.Error()))
 			return nil
