@@ -24,7 +24,7 @@ func TestWriteTheDocsSamples(t *testing.T) {
 	if !*writeDocs {
 		t.Skip("run with -docs to regenerate docs/reports/")
 	}
-	demo := startDemo(t)
+	demo := startDemo(t, true)
 	src, err := NewPrometheus(demo.URL(), nil)
 	if err != nil {
 		t.Fatal(err)
