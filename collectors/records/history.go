@@ -50,6 +50,14 @@ func collaborationDate(r *collaborationRow) int64 {
 func trainingEnrolled(r *trainingRow) int64 { return r.Enrolled }
 func sloReported(r *sloRow) int64           { return r.Date }
 
+// sloDate is the end of the reported period: the figures are known from then.
+func sloDate(r *sloRow) int64 { return r.Date }
+
+func (sloSchema) asOf(d []byte, at int64) ([]byte, bool, error) {
+	return existsFrom(d, at, sloDate)
+}
+func (sloSchema) when(d []byte) (int64, error) { return dateOf(d, sloDate) }
+
 func (*eventsSchema) asOf(d []byte, at int64) ([]byte, bool, error) {
 	return existsFrom(d, at, eventDate)
 }

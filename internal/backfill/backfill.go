@@ -118,13 +118,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{From: first, To: last, Steps: steps}
-	// The catalog's series come from the configuration as it is now.
-	cb := snapshot.NewBuilder()
-	cfg.Catalog.Emit(cb)
-	if static, err := cb.Build(); err == nil {
-		for _, f := range static.Families() {
-			res.LeftOut = append(res.LeftOut, LeftOut{f.GetName(), "", "from the configuration's catalog, which keeps no history"})
-		}
+	// The configuration's families (the catalog's teams and services, the
+	// value: section's prices and team cost) are written at every step as
+	// they are now: the rules that join them (coverage, money) then have
+	// history, priced at today's rates as the "avoided" figures are.
+	static, err := exporter.Static(cfg)
+	if err != nil {
+		return nil, err
 	}
 	var sources []source
 	for _, inst := range instances {
@@ -165,7 +165,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	// The TSDB logs every block flush at info; only its warnings matter here.
 	opts.Logger = slog.New(warnOnly{opts.Logger.Handler()})
-	w := &writer{opts: opts, dir: outDir, extra: labels.FromMap(opts.Labels), series: map[uint64]struct{}{}}
+	w := &writer{opts: opts, dir: outDir, extra: labels.FromMap(opts.Labels), series: map[uint64]struct{}{}, static: static}
 	prog := newProgress(opts.Progress, opts.Terminal, steps, first, last)
 	if err := w.data(ctx, sources, first, last, prog); err != nil {
 		return nil, err
@@ -229,6 +229,8 @@ type writer struct {
 	series  map[uint64]struct{} // by label hash, to count them
 	samples int64
 	blocks  int
+	// static is the configuration's snapshot, the same at every step.
+	static *snapshot.Snapshot
 }
 
 // blockRanges splits [first, last] into block-duration-aligned ranges.
@@ -262,7 +264,12 @@ func (w *writer) data(ctx context.Context, sources []source, first, last time.Ti
 				return err
 			}
 			app := bw.Appender(ctx)
-			n, err := w.appendSnapshot(app, snap, t.UnixMilli())
+			n, err := w.appendSnapshot(app, snap, t.UnixMilli(), false)
+			if err == nil {
+				var m int
+				m, err = w.appendSnapshot(app, w.static, t.UnixMilli(), true)
+				n += m
+			}
 			if err != nil {
 				_ = app.Rollback()
 				bw.Close()
@@ -308,8 +315,9 @@ func pastSnapshot(sources []source, t time.Time) (*snapshot.Snapshot, error) {
 	return snapshot.Merge(parts)
 }
 
-// appendSnapshot appends the Historical families of snap at ts.
-func (w *writer) appendSnapshot(app storage.Appender, snap *snapshot.Snapshot, ts int64) (int, error) {
+// appendSnapshot appends the Historical families of snap at ts, or every
+// catalog family with all (the configuration's).
+func (w *writer) appendSnapshot(app storage.Appender, snap *snapshot.Snapshot, ts int64, all bool) (int, error) {
 	n := 0
 	var b labels.ScratchBuilder
 	add := func(name string, m *dto.Metric, le string, v float64) error {
@@ -334,7 +342,7 @@ func (w *writer) appendSnapshot(app storage.Appender, snap *snapshot.Snapshot, t
 	}
 	for _, f := range snap.Families() {
 		fam, ok := metrics.Lookup(f.GetName())
-		if !ok || !fam.Historical {
+		if !ok || !(fam.Historical || all) {
 			continue
 		}
 		for _, m := range f.GetMetric() {

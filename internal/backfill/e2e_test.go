@@ -1,80 +1,42 @@
-package backfill
+package backfill_test
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/sre-value/sre-value-exporter/internal/config"
-	"github.com/sre-value/sre-value-exporter/internal/exporter"
-	"github.com/sre-value/sre-value-exporter/internal/store"
-	"github.com/sre-value/sre-value-exporter/internal/testbin"
-	"github.com/sre-value/sre-value-exporter/internal/web"
+	"github.com/sre-value/sre-value-exporter/internal/promtest"
 )
 
-// TestTheBackfilledDemoInPrometheus backfills six months of the demo, loads
-// the blocks into the pinned Prometheus next to a live scrape of the demo
-// exporter, and checks by PromQL at past instants against the demo's files.
+var demoNow = promtest.DemoNow
+
+// TestTheBackfilledDemoInPrometheus backfills six months of the demo (the
+// blocks promtest caches for every end-to-end test of a run, written by
+// backfill.Run as the backfill command writes them), loads the blocks into
+// the pinned Prometheus next to a live scrape of the demo exporter, and
+// checks by PromQL at past instants against the demo's files.
 func TestTheBackfilledDemoInPrometheus(t *testing.T) {
-	bin := testbin.Prometheus(t)
-	cfg, st, _ := demoInstances(t)
-	dir := filepath.Dir(filepath.Dir(cfg))
-
-	// The live exporter, on its own store, at the backfill's end.
-	liveStore, err := store.Open(filepath.Join(dir, "live.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { liveStore.Close() })
-	logger := slog.New(slog.DiscardHandler)
-	exp := exporter.New(exporter.Options{ConfigFile: cfg, Logger: logger, Now: func() time.Time { return demoNow }}, liveStore)
-	reg := prometheus.NewRegistry()
-	if err := exp.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if err := exp.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	exp.Scheduler.RefreshNow(ctx)
-	t.Cleanup(exp.Scheduler.Stop)
-	srv := httptest.NewServer(web.Handler(web.Options{TelemetryPath: "/metrics", Self: reg, Source: exp.Scheduler, Reload: exp.Reload, Logger: logger}))
-	t.Cleanup(srv.Close)
-	target, _ := url.Parse(srv.URL)
-
-	tsdbDir := filepath.Join(dir, "prometheus")
-	res, err := Run(ctx, Options{
-		ConfigFile: cfg, Store: st, End: demoNow, Since: 180 * 24 * time.Hour, Step: time.Hour,
-		BlockDuration: 7 * 24 * time.Hour, TSDBDir: tsdbDir,
-		RuleFiles: []string{filepath.Join("..", "..", "alerts", "sre-value.rules.yml"), filepath.Join("..", "..", "alerts", "sre-value.slo.rules.yml")},
-		Labels:    map[string]string{"job": "sre", "instance": target.Host}, Logger: logger,
+	d := promtest.Start(t, promtest.Options{
+		RuleFiles: []string{"alerts/sre-value.rules.yml", "alerts/sre-value.slo.rules.yml"},
+		Backfill:  true,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := d.Backfill
 	if res.Steps != 180*24+1 || res.RuleSeries == 0 || res.Blocks == 0 {
 		t.Fatalf("backfill result %+v: want 4321 steps, blocks and recording rules", res)
 	}
 	t.Logf("backfilled %d steps: %d series, %d samples, %d blocks, %d bytes", res.Steps, res.Series, res.Samples, res.Blocks, res.Bytes)
-
-	prom := startPrometheus(t, ctx, bin, tsdbDir, target.Host)
-	demo := filepath.Dir(cfg)
+	prom := d.Addr
+	demo := filepath.Join(promtest.ModuleRoot(t), "examples", "demo")
+	cfg := filepath.Join(demo, "config.yml")
 
 	t.Run("30-day MTTR per team equals the incident sheet's", func(t *testing.T) {
 		incidents := readIncidents(t, filepath.Join(demo, "incidents.csv"))
@@ -171,7 +133,6 @@ func TestTheBackfilledDemoInPrometheus(t *testing.T) {
 	})
 
 	t.Run("a live scrape after the backfill continues every counter", func(t *testing.T) {
-		waitFor(t, prom, `count(up{job="sre"} == 1)`)
 		now := time.Now()
 		// Compared at the last backfilled instant and now (the live
 		// exporter's clock stands at that instant).
@@ -209,64 +170,6 @@ func TestTheBackfilledDemoInPrometheus(t *testing.T) {
 			t.Error("no recording-rule series 150 days back")
 		}
 	})
-}
-
-// startPrometheus runs the pinned Prometheus on tsdbDir (the blocks are
-// already there) scraping target every second.
-func startPrometheus(t *testing.T, ctx context.Context, bin, tsdbDir, target string) string {
-	t.Helper()
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target)
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfgPath, "--storage.tsdb.path="+tsdbDir,
-		"--storage.tsdb.retention.time=400d", "--web.listen-address="+addr)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		logFile.Close()
-		if t.Failed() {
-			log, _ := os.ReadFile(logFile.Name())
-			t.Logf("prometheus log:\n%s", log)
-		}
-	})
-	waitFor(t, addr, `count(up{job="sre"} == 1)`)
-	return addr
-}
-
-func waitFor(t *testing.T, addr, expr string) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if res, err := promQuery(addr, expr, time.Now()); err == nil && len(res) > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus never answered %s", expr)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 type promSample struct {

@@ -139,14 +139,25 @@ func (e *Exporter) build() (*config.Config, []scheduler.Instance, *snapshot.Snap
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	static, err := Static(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cfg, instances, static, nil
+}
+
+// Static is what the exporter exports from the configuration itself: the
+// catalog (teams, members, services) and the value: section (currency,
+// prices, team cost).
+func Static(cfg *config.Config) (*snapshot.Snapshot, error) {
 	b := snapshot.NewBuilder()
 	cfg.Catalog.Emit(b)
 	emitValue(cfg.Value, b)
 	static, err := b.Build()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("catalog and value metrics: %w", err)
+		return nil, fmt.Errorf("catalog and value metrics: %w", err)
 	}
-	return cfg, instances, static, nil
+	return static, nil
 }
 
 // Load reads the configuration file and builds its collector instances. It

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	_ "github.com/sre-value/sre-value-exporter/collectors/all" // the demo reads every kind of source
+	"github.com/sre-value/sre-value-exporter/internal/backfill"
 	"github.com/sre-value/sre-value-exporter/internal/exporter"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 	"github.com/sre-value/sre-value-exporter/internal/testbin"
@@ -34,6 +35,9 @@ import (
 // demo tests), so every window of the demo is full.
 var DemoNow = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 
+// Job is the job label of the demo's scrape (and of its backfill).
+const Job = "sre"
+
 // Options choose what the Prometheus loads besides the scrape.
 type Options struct {
 	// RuleFiles are rule files, relative to the module root, that
@@ -42,6 +46,12 @@ type Options struct {
 	// WaitFor are instant queries that must each return a series before
 	// Start returns (for example a recording rule's name).
 	WaitFor []string
+	// Backfill gives Prometheus six months of the demo's history before
+	// it starts: the blocks `sre-value-exporter backfill` writes (180
+	// days to DemoNow at 1h steps, with the recording rules of RuleFiles
+	// evaluated over them), with the retention and lookback delta
+	// docs/backfill.md asks for. The live scrape continues the series.
+	Backfill bool
 }
 
 // Demo is a running Prometheus that has scraped the demo exporter.
@@ -50,6 +60,8 @@ type Demo struct {
 	Addr string
 	// Exposition is the exporter's /metrics text, for hand computations.
 	Exposition string
+	// Backfill is what the backfill wrote (with Options.Backfill).
+	Backfill *backfill.Result
 }
 
 // URL is Prometheus's base URL.
@@ -70,7 +82,8 @@ func Start(t testing.TB, opts Options) *Demo {
 	}
 	t.Cleanup(func() { st.Close() })
 	logger := slog.New(slog.DiscardHandler)
-	exp := exporter.New(exporter.Options{ConfigFile: demoCopy(t, root), Logger: logger, Now: func() time.Time { return DemoNow }}, st)
+	config := demoCopy(t, root)
+	exp := exporter.New(exporter.Options{ConfigFile: config, Logger: logger, Now: func() time.Time { return DemoNow }}, st)
 	reg := prometheus.NewRegistry()
 	if err := exp.Register(reg); err != nil {
 		t.Fatal(err)
@@ -103,7 +116,21 @@ func Start(t testing.TB, opts Options) *Demo {
 			fmt.Fprintf(&cfg, "  - %s\n", strconv.Quote(filepath.Join(root, filepath.FromSlash(f))))
 		}
 	}
-	fmt.Fprintf(&cfg, "scrape_configs:\n  - job_name: sre\n    static_configs:\n      - targets: ['%s']\n", target.Host)
+	fmt.Fprintf(&cfg, "scrape_configs:\n  - job_name: %s\n    static_configs:\n      - targets: ['%s']\n", Job, target.Host)
+	tsdbDir := filepath.Join(dir, "tsdb")
+	args := []string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + tsdbDir, "--web.listen-address=" + promAddr}
+	var res *backfill.Result
+	if opts.Backfill {
+		// The history's instance label, whatever the exporter's port.
+		fmt.Fprintf(&cfg, "        labels:\n          instance: %s\n", strconv.Quote(BackfillInstance))
+		var blocks string
+		blocks, res = backfillBlocks(t, root, config, opts.RuleFiles)
+		if err := copyTree(blocks, tsdbDir); err != nil {
+			cancel()
+			t.Fatalf("copying the backfilled blocks: %v", err)
+		}
+		args = append(args, "--storage.tsdb.retention.time="+backfillRetention, "--query.lookback-delta="+backfillLookback)
+	}
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
 		cancel()
@@ -114,7 +141,7 @@ func Start(t testing.TB, opts Options) *Demo {
 		cancel()
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+promAddr)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		cancel()
@@ -146,7 +173,7 @@ func Start(t testing.TB, opts Options) *Demo {
 			time.Sleep(250 * time.Millisecond)
 		}
 	}
-	return &Demo{Addr: promAddr, Exposition: string(exp.Scheduler.Rendered().Text)}
+	return &Demo{Addr: promAddr, Exposition: string(exp.Scheduler.Rendered().Text), Backfill: res}
 }
 
 // Sample is one series of an instant query's answer.
@@ -160,7 +187,7 @@ type Sample struct {
 func Query(addr, expr string, at time.Time) ([]Sample, error) {
 	q := url.Values{"query": {expr}}
 	if !at.IsZero() {
-		q.Set("time", strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', -1, 64))
+		q.Set("time", unixSeconds(at))
 	}
 	resp, err := http.Get("http://" + addr + "/api/v1/query?" + q.Encode())
 	if err != nil {
@@ -201,6 +228,65 @@ func Query(addr, expr string, at time.Time) ([]Sample, error) {
 		out = append(out, Sample{Labels: r.Metric, Value: v})
 	}
 	return out, nil
+}
+
+// Series is one series of a range query's answer.
+type Series struct {
+	Labels map[string]string
+	Points []Point
+}
+
+// Point is one value of a series.
+type Point struct {
+	At    time.Time
+	Value float64
+}
+
+// QueryRange runs expr as a range query from start to end every step
+// through the plain HTTP API, as Grafana's time series panels do.
+func QueryRange(addr, expr string, start, end time.Time, step time.Duration) ([]Series, error) {
+	q := url.Values{"query": {expr}, "start": {unixSeconds(start)}, "end": {unixSeconds(end)},
+		"step": {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)}}
+	resp, err := http.Get("http://" + addr + "/api/v1/query_range?" + q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Result []struct {
+				Metric map[string]string `json:"metric"`
+				Values [][2]any          `json:"values"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("decoding the answer: %w", err)
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("prometheus: %s", body.Error)
+	}
+	var out []Series
+	for _, r := range body.Data.Result {
+		s := Series{Labels: r.Metric}
+		for _, v := range r.Values {
+			at, ok := v[0].(float64)
+			str, _ := v[1].(string)
+			f, err := strconv.ParseFloat(str, 64)
+			if !ok || err != nil {
+				return nil, fmt.Errorf("a point %v of %v", v, r.Metric)
+			}
+			s.Points = append(s.Points, Point{At: time.UnixMilli(int64(at * 1000)).UTC(), Value: f})
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func unixSeconds(t time.Time) string {
+	return strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', -1, 64)
 }
 
 // FreeAddr returns a free loopback host:port.

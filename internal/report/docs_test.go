@@ -24,19 +24,15 @@ func TestWriteTheDocsSamples(t *testing.T) {
 	if !*writeDocs {
 		t.Skip("run with -docs to regenerate docs/reports/")
 	}
-	demo := startDemo(t)
+	demo := startDemo(t, true)
 	src, err := NewPrometheus(demo.URL(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The demo Prometheus has only the seconds since it started: the
-	// sample is the rolling month that ends now. With history (backfill)
-	// the calendar form, --at 2026-11, reads the same way.
-	at := time.Now().UTC().Truncate(time.Minute).Add(time.Minute)
-	for !time.Now().After(at) {
-		time.Sleep(time.Second)
-	}
-	period, err := ParsePeriod("month", at.Format(time.RFC3339), at)
+	// The demo with its six months of history backfilled: the sample is
+	// the calendar month October 2026 (read at 1 November, in the
+	// history), with its previous month and six months of trends.
+	period, err := ParsePeriod("month", "2026-10", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +71,13 @@ func TestWriteTheDocsSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", htmlFile)
-	if _, err := Preview(context.Background(), src, PreviewOptions{Dir: filepath.Join(dir, "previews"), At: at}); err != nil {
+	// The previews read at the same instant, with the time series over
+	// the six months before it, as the executive dashboard shows them.
+	previews := filepath.Join(dir, "previews")
+	if err := os.RemoveAll(previews); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Preview(context.Background(), src, PreviewOptions{Dir: previews, At: period.End, Range: 180 * 24 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,9 +3,13 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"image/png"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,42 +22,157 @@ import (
 )
 
 // startDemo runs the pinned Prometheus on the demo with the bundle's rule
-// files, and returns it once the SLO rules have been evaluated.
-func startDemo(t *testing.T) *promtest.Demo {
+// files, and returns it once the SLO rules have been evaluated; backfilled,
+// with the demo's six months of history first.
+func startDemo(t *testing.T, backfilled bool) *promtest.Demo {
 	t.Helper()
 	return promtest.Start(t, promtest.Options{
 		RuleFiles: []string{"alerts/sre-value.rules.yml", "alerts/sre-value.slo.rules.yml"},
 		WaitFor:   []string{slo.PeriodAttainment, slo.Objective, slo.PeriodBudgetRemaining},
+		Backfill:  backfilled,
 	})
 }
 
-// TestReportFiguresEqualTheDashboardQueries builds the monthly report
-// against the demo and checks every figure against the dashboard panel's
-// query run at the same instant through the plain HTTP API, and a few
-// against figures computed by hand.
+// TestReportFiguresEqualTheDashboardQueries builds monthly reports against
+// the demo with its six months of history backfilled: the calendar month
+// October 2026 (read at 1 November, the previous period at 1 October, both
+// in the history) and the rolling month to now (the live scrape; its
+// previous period is in the history). Every figure and previous-period
+// figure must equal the dashboard panel's query run at the same instant
+// through the plain HTTP API; a few are checked against figures computed by
+// hand, and every trend must have points across its six months.
 func TestReportFiguresEqualTheDashboardQueries(t *testing.T) {
-	demo := startDemo(t)
+	demo := startDemo(t, true)
 	src, err := NewPrometheus(demo.URL(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := time.Now().UTC().Truncate(time.Second)
-	period, err := ParsePeriod("month", at.Format(time.RFC3339), at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Build(context.Background(), src, Options{Period: period, Prometheus: demo.URL(), Charts: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	now := time.Now().UTC().Truncate(time.Second)
 
+	t.Run("October 2026", func(t *testing.T) {
+		period, err := ParsePeriod("month", "2026-10", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Build(context.Background(), src, Options{Period: period, Prometheus: demo.URL(), Charts: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end, prevEnd := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+		withPrevious := checkAgainstDashboards(t, demo, r, end, prevEnd)
+		t.Logf("%d of the figures have a previous period", withPrevious)
+		// Every figure of a historical family or rule has both; the
+		// format checks exist only as of now (not historical).
+		for _, s := range r.Sections {
+			for _, f := range s.Figures {
+				if s.ID != "format" && f.NoData == "" && (!f.Current.OK || !f.Previous.OK) {
+					t.Errorf("%s / %s: current %v (ok %v), previous %v (ok %v): the history has both", s.ID, f.ID, f.Current.Value, f.Current.OK, f.Previous.Value, f.Previous.OK)
+				}
+			}
+		}
+		// By hand from the incident sheet: incidents opened in the 30
+		// days to 1 November and to 1 October.
+		incidents := readOpened(t)
+		for _, c := range []struct {
+			at  time.Time
+			got Value
+		}{{end, figure(t, r, "reliability.incidents_opened").Current}, {prevEnd, figure(t, r, "reliability.incidents_opened").Previous}} {
+			want := 0
+			for _, o := range incidents {
+				if o.After(c.at.Add(-30*24*time.Hour)) && !o.After(c.at) {
+					want++
+				}
+			}
+			if !c.got.OK || c.got.Value != float64(want) || want == 0 {
+				t.Errorf("incidents opened in the 30 days to %s: %v (ok %v), the sheet has %d", c.at.Format(time.DateOnly), c.got.Value, c.got.OK, want)
+			}
+		}
+		checkTrends(t, r)
+	})
+
+	t.Run("the rolling month to now", func(t *testing.T) {
+		period, err := ParsePeriod("month", now.Format(time.RFC3339), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Build(context.Background(), src, Options{Period: period, Prometheus: demo.URL(), Charts: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAgainstDashboards(t, demo, r, now, now.Add(-30*24*time.Hour))
+		checkTrends(t, r)
+		checkTheDemoReport(t, demo, r, now)
+	})
+}
+
+// checkTrends checks that every trend chart has points from the first
+// month of its six (or the first day of the demo's data it reads) to its
+// last month, one a day where there is history.
+func checkTrends(t *testing.T, r *Report) {
+	t.Helper()
+	// The demo's Slack export starts later than six months back.
+	slackFrom := firstSlackDay(t)
+	charts := 0
+	for _, s := range r.Sections {
+		for _, c := range s.Charts {
+			charts++
+			if s.ID == "format" {
+				// The format checks exist only as of now: not
+				// historical, so not backfilled; at most today's point.
+				if len(c.Points) > 1 || (len(c.Points) == 1 && !c.Points[0].T.Equal(c.End)) {
+					t.Errorf("chart %s: %d points, but the format checks have no history", c.ID, len(c.Points))
+				}
+				continue
+			}
+			from := c.Start
+			if strings.HasPrefix(c.ID, "engagement.answered") {
+				from = slackFrom
+			}
+			var first, last time.Time
+			if len(c.Points) > 0 {
+				first, last = c.Points[0].T, c.Points[len(c.Points)-1].T
+			}
+			days := int(c.End.Sub(from).Hours() / 24)
+			if len(c.Points) == 0 || first.After(from.AddDate(0, 1, 0)) || last.Before(c.End.AddDate(0, -1, 0)) || len(c.Points) < days*2/3 {
+				t.Errorf("chart %s: %d points from %s to %s, want about one a day from the first to the last month of %s to %s",
+					c.ID, len(c.Points), first.Format(time.DateOnly), last.Format(time.DateOnly), from.Format(time.DateOnly), c.End.Format(time.DateOnly))
+			}
+		}
+	}
+	if charts == 0 {
+		t.Error("the report has no trend chart")
+	}
+}
+
+// firstSlackDay is the first day of the demo's Slack export.
+func firstSlackDay(t *testing.T) time.Time {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(promtest.ModuleRoot(t), "examples", "demo", "slack-export", "*", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("the demo's Slack export: %v", err)
+	}
+	var first time.Time
+	for _, f := range files {
+		d, err := time.Parse(time.DateOnly, strings.TrimSuffix(filepath.Base(f), ".json"))
+		if err == nil && (first.IsZero() || d.Before(first)) {
+			first = d
+		}
+	}
+	return first
+}
+
+// checkAgainstDashboards checks every figure of r, current and previous,
+// against its dashboard query run at end and prevEnd, and returns how many
+// figures have a previous value.
+func checkAgainstDashboards(t *testing.T, demo *promtest.Demo, r *Report, end, prevEnd time.Time) int {
+	t.Helper()
 	vars := strings.NewReplacer("$window", "30d", `"$team"`, `".*"`, `"$source"`, `".*"`)
 	legendLabel := regexp.MustCompile(`\{\{(\w+)\}\}`)
-	checked := 0
+	checked, withPrevious := 0, 0
 	for _, s := range r.Sections {
 		for _, f := range s.Figures {
-			if f.Source.At != at {
-				t.Errorf("%s: read at %s, want %s", f.ID, f.Source.At, at)
+			if !f.Source.At.Equal(end) || !f.Source.PreviousAt.Equal(prevEnd) {
+				t.Errorf("%s: read at %s and %s, want %s and %s", f.ID, f.Source.At, f.Source.PreviousAt, end, prevEnd)
 			}
 			var expr, label, want string
 			if f.Source.Dashboard != "" {
@@ -72,32 +191,41 @@ func TestReportFiguresEqualTheDashboardQueries(t *testing.T) {
 			if expr != f.Source.Expr {
 				t.Errorf("%s: ran %s, the dashboard's query is %s", f.ID, f.Source.Expr, expr)
 			}
-			res, err := promtest.Query(demo.Addr, expr, at)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []float64
-			for _, smp := range res {
-				if label == "" || smp.Labels[label] == want {
-					got = append(got, smp.Value)
+			for _, c := range []struct {
+				name string
+				at   time.Time
+				v    Value
+			}{{"current", end, f.Current}, {"previous", prevEnd, f.Previous}} {
+				res, err := promtest.Query(demo.Addr, expr, c.at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []float64
+				for _, smp := range res {
+					if label == "" || smp.Labels[label] == want {
+						got = append(got, smp.Value)
+					}
+				}
+				if len(got) == 0 && !c.v.OK {
+					// Both say nothing (the demo has no overdue action
+					// items; the format checks have no history).
+					continue
+				}
+				if len(got) != 1 {
+					t.Errorf("%s / %s: the dashboard query gives %d series at %s; the report's %s figure is %v (ok %v)", s.ID, f.ID, len(got), c.at, c.name, c.v.Value, c.v.OK)
+					continue
+				}
+				if !c.v.OK || fmt.Sprintf("%.12g", c.v.Value) != fmt.Sprintf("%.12g", got[0]) {
+					t.Errorf("%s / %s: %s = %v (ok %v), the dashboard query gives %v at %s\n%s", s.ID, f.ID, c.name, c.v.Value, c.v.OK, got[0], c.at, expr)
 				}
 			}
-			if len(got) == 0 && !f.Current.OK && f.NoData != "" {
-				// Both say nothing (the demo has no overdue action items).
-				checked++
-				continue
-			}
-			if len(got) != 1 {
-				t.Errorf("%s / %s: the dashboard query gives %d series at %s; the report says %s (%s)", s.ID, f.ID, len(got), at, f.Text(), f.NoData)
-				continue
-			}
-			if !f.Current.OK || fmt.Sprintf("%.12g", f.Current.Value) != fmt.Sprintf("%.12g", got[0]) {
-				t.Errorf("%s / %s = %v (ok %v), the dashboard query gives %v\n%s", s.ID, f.ID, f.Current.Value, f.Current.OK, got[0], expr)
-			}
-			// Prometheus has seconds of history: the previous month is
-			// unknown, and the report must say so rather than show 0.
-			if f.Previous.OK || f.Arrow() != "–" || f.ChangeText() != "n/a" {
-				t.Errorf("%s / %s: previous %v (ok %v), arrow %s: want no data", s.ID, f.ID, f.Previous.Value, f.Previous.OK, f.Arrow())
+			if f.Previous.OK {
+				withPrevious++
+				if f.Current.OK && f.Arrow() == "–" {
+					t.Errorf("%s / %s: current and previous known, but no change arrow", s.ID, f.ID)
+				}
+			} else if f.Arrow() != "–" || f.ChangeText() != "n/a" {
+				t.Errorf("%s / %s: no previous figure, but arrow %s, change %s", s.ID, f.ID, f.Arrow(), f.ChangeText())
 			}
 			checked++
 		}
@@ -105,6 +233,13 @@ func TestReportFiguresEqualTheDashboardQueries(t *testing.T) {
 	if want := 34; checked != want {
 		t.Errorf("checked %d figures, want %d", checked, want)
 	}
+	return withPrevious
+}
+
+// checkTheDemoReport checks the report read at the live scrape (at) against
+// the demo's figures by hand, and its tables, charts and formats.
+func checkTheDemoReport(t *testing.T, demo *promtest.Demo, r *Report, at time.Time) {
+	t.Helper()
 	// The demo's value section prices in EUR: sre_value_info says so, and
 	// every known amount names it.
 	if r.Currency != "EUR" {
@@ -177,9 +312,6 @@ func TestReportFiguresEqualTheDashboardQueries(t *testing.T) {
 	}
 	for _, s := range r.Sections {
 		for _, c := range s.Charts {
-			if len(c.Points) == 0 {
-				t.Errorf("chart %s has no point although Prometheus has the figure now", c.ID)
-			}
 			img, err := png.Decode(bytes.NewReader(c.PNG))
 			if err != nil {
 				t.Errorf("chart %s: %v", c.ID, err)
@@ -208,7 +340,7 @@ func TestReportFiguresEqualTheDashboardQueries(t *testing.T) {
 // recording rule Prometheus does not have: the figure and its section say
 // "no data", naming the rule, and no format shows a 0 for it.
 func TestARuleAbsentFromPrometheusIsNoDataNotZero(t *testing.T) {
-	demo := startDemo(t)
+	demo := startDemo(t, false)
 	src, err := NewPrometheus(demo.URL(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -308,4 +440,28 @@ func sumSamples(t *testing.T, text, name string, labels ...string) float64 {
 		}
 	}
 	return total
+}
+
+// readOpened reads when the demo's incident sheet's incidents were opened.
+func readOpened(t *testing.T) []time.Time {
+	t.Helper()
+	f, err := os.Open(filepath.Join(promtest.ModuleRoot(t), "examples", "demo", "incidents.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(rows[0], "opened")
+	var out []time.Time
+	for _, r := range rows[1:] {
+		o, err := time.Parse(time.RFC3339, r[col])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, o)
+	}
+	return out
 }

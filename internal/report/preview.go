@@ -48,7 +48,7 @@ func Preview(ctx context.Context, src Source, opts PreviewOptions) ([]string, er
 	}
 	var files []string
 	var index strings.Builder
-	fmt.Fprintf(&index, "# Dashboard previews\n\nEvery panel of the generated dashboards as it reads at %s, with every team and source selected, the window at %s and time series over the %d days before. Regenerate with `sre-value-exporter report --preview-dashboards DIR`.\n",
+	fmt.Fprintf(&index, "# Dashboard previews\n\nEvery panel of the generated dashboards as it reads at %s, with every team, source and service selected, the window at %s and time series over the %d days before. Regenerate with `sre-value-exporter report --preview-dashboards DIR`.\n",
 		opts.At.UTC().Format("2006-01-02 15:04 UTC"), opts.Window, int(opts.Range.Hours()/24))
 	sel := dashboards.Selection{Window: opts.Window}
 	for _, d := range dashboards.Dashboards(opts.Dashboards) {

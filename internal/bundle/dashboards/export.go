@@ -111,8 +111,9 @@ func FindPanel(in Input, uid, title string) (Panel, error) {
 type Selection struct {
 	// Window is a window label of the exact figures: 7d, 30d or 90d.
 	Window string
-	// Team, Source and Collector are regular expressions ("" for all).
-	Team, Source, Collector string
+	// Team, Source, Collector and Service are regular expressions ("" for
+	// all).
+	Team, Source, Collector, Service string
 	// Interval and RateInterval are Grafana's $__interval (the step of a
 	// range query) and $__rate_interval (the step plus a scrape interval,
 	// at least four scrape intervals), as PromQL durations such as "1h1m".
@@ -127,7 +128,7 @@ var variableRef = regexp.MustCompile(`\$\{?(\w+)\}?`)
 func Expand(expr string, sel Selection) (string, error) {
 	values := map[string]string{
 		teamVariable: orAll(sel.Team), sourceVariable: orAll(sel.Source), collectorVariable: orAll(sel.Collector),
-		windowVariable: sel.Window, "__interval": sel.Interval, "__rate_interval": sel.RateInterval,
+		serviceVariable: orAll(sel.Service), windowVariable: sel.Window, "__interval": sel.Interval, "__rate_interval": sel.RateInterval,
 	}
 	var unknown []string
 	out := variableRef.ReplaceAllStringFunc(expr, func(ref string) string {
