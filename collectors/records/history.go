@@ -48,7 +48,6 @@ func collaborationDate(r *collaborationRow) int64 {
 	return r.Date
 }
 func trainingEnrolled(r *trainingRow) int64 { return r.Enrolled }
-func sloReported(r *sloRow) int64           { return r.Date }
 
 // sloDate is the end of the reported period: the figures are known from then.
 func sloDate(r *sloRow) int64 { return r.Date }
@@ -86,12 +85,6 @@ func (collaborationSchema) asOf(d []byte, at int64) ([]byte, bool, error) {
 	return existsFrom(d, at, collaborationDate)
 }
 func (collaborationSchema) when(d []byte) (int64, error) { return dateOf(d, collaborationDate) }
-
-// An SLO report exists from the end of the period it reports.
-func (sloSchema) asOf(d []byte, at int64) ([]byte, bool, error) {
-	return existsFrom(d, at, sloReported)
-}
-func (sloSchema) when(d []byte) (int64, error) { return dateOf(d, sloReported) }
 
 // asOf of a training row: enrolled from its enrolment date, completed (and
 // certified) only from its completion date.
