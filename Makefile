@@ -79,7 +79,12 @@ vet:
 	go vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
+# The end-to-end tests share one backfill of the demo, cached in the temp
+# folder by a hash of the code and data (internal/promtest). It is written
+# here without the race detector, which would make it ten times slower;
+# the race run below then reads the cache.
 unit: tools
+	$(TEST_ENV) go test -count=1 -timeout 15m -run '^TestTheBackfilledDemoInPrometheus$$' ./internal/backfill
 	$(TEST_ENV) go test -race -count=1 -timeout 15m ./...
 
 # The golden /metrics of the demo must satisfy Prometheus' own linter.
