@@ -91,6 +91,7 @@ func TestPromtoolAcceptsTheRulesAndTheirUnitTestsPass(t *testing.T) {
 		{"check", "rules", filepath.Join(repoRoot, RulesFile)},
 		{"test", "rules", filepath.Join(repoRoot, "alerts", "tests", "sre-value.rules.test.yml")},
 		{"test", "rules", filepath.Join(repoRoot, "alerts", "tests", "sre-value.value.test.yml")},
+		{"test", "rules", filepath.Join(repoRoot, "alerts", "tests", "sre-value.backfill.test.yml")},
 		{"check", "rules", filepath.Join(repoRoot, SLORulesFile)},
 		{"test", "rules", filepath.Join(repoRoot, "alerts", "tests", "sre-value.slo.rules.test.yml")},
 	} {

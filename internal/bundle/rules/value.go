@@ -48,13 +48,21 @@ var (
 	downtimeMoneyLabels                   = append(append([]string{}, downtimeLabels...), metrics.ValueInfo.Labels[0])
 )
 
+// previousLookback is how far back from one window ago a previous-period
+// rule looks for the window's figure: a backfill writes history at 1h
+// steps (its default), so a bare offset would find a sample only in the
+// minutes after each hour.
+const previousLookback = "1h"
+
 // previousPeriod is expr's windowed series one window earlier: the 7-day
 // figure a week ago, the 30-day figure 30 days ago and so on, so each
-// window is compared with the period just before it.
+// window is compared with the period just before it. It reads the last
+// sample within previousLookback of that instant, which on scraped data
+// is the value at that instant.
 func previousPeriod(name string, matchers ...string) string {
 	var parts []string
 	for _, w := range windows.All {
-		parts = append(parts, fmt.Sprintf("%s offset %s", sel(name, append(clone(matchers), window(w.Label))...), w.Label))
+		parts = append(parts, fmt.Sprintf("last_over_time(%s[%s] offset %s)", sel(name, append(clone(matchers), window(w.Label))...), previousLookback, w.Label))
 	}
 	return strings.Join(parts, "\nor\n")
 }
