@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -155,7 +156,12 @@ func (c *Config) checkValue(root *yaml.Node) []error {
 	// A zero that is not a written 0 was refused while decoding already.
 	isZero := func(path ...string) bool {
 		n := findKey(root, append([]string{"value"}, path...)...)
-		return n != nil && n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float")
+		if n == nil || n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") {
+			return false
+		}
+		// A negative amount was refused while decoding, also leaving 0.
+		f, err := strconv.ParseFloat(n.Value, 64)
+		return err == nil && f == 0
 	}
 	if r := v.EngineerHourlyRate; r != nil && *r == 0 && isZero("engineer_hourly_rate") {
 		fail(lineOf("engineer_hourly_rate"), "engineer_hourly_rate", "must be above 0 (leave it out to value no hours)")

@@ -137,6 +137,11 @@ func TestValueSettingsAreCheckedWithFileLineAndField(t *testing.T) {
 			want: `cfg.yml:4: value.downtime_cost_per_hour.by_severity.sev1: -5 must be at least 0`,
 		},
 		{
+			name: "a negative rate is one mistake, not also a zero",
+			yaml: "value:\n  currency: EUR\n  engineer_hourly_rate: -95\n",
+			want: `cfg.yml:3: value.engineer_hourly_rate: -95 must be at least 0`,
+		},
+		{
 			name: "an amount with a currency sign is refused, pointing at value.currency",
 			yaml: "value:\n  currency: EUR\n  engineer_hourly_rate: 95€\n",
 			want: `cfg.yml:3: value.engineer_hourly_rate: cannot use "95€" as an amount: write a plain number such as 1500.50; the currency is value.currency`,
