@@ -59,8 +59,10 @@ func (c *lintCommand) run(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sre-value-exporter lint: %s\n", err)
 		return 2
 	}
+	// The count goes to stderr, so a CI log says what was checked even
+	// when it is clean, while stdout stays the findings alone.
+	fmt.Fprintf(stderr, "%s in %s checked\n", plural(len(report.Findings), "finding"), plural(report.Files, "file"))
 	if len(report.Findings) > 0 {
-		fmt.Fprintf(stderr, "%s in %s checked\n", plural(len(report.Findings), "finding"), plural(report.Files, "file"))
 		return 1
 	}
 	return 0

@@ -312,7 +312,7 @@ func (r *rule) checkAge(doc *Document, now time.Time) []Finding {
 	}
 	return []Finding{{
 		Line:    docLine(doc),
-		Message: fmt.Sprintf("last updated %s, %d days ago (longer than %s)", doc.Updated.UTC().Format(time.DateOnly), int(age.Hours()/24), formatDuration(r.maxAge)),
+		Message: fmt.Sprintf("last updated %s, %s ago (longer than %s)", doc.Updated.UTC().Format(time.DateOnly), ageText(age, r.maxAge), formatDuration(r.maxAge)),
 		Fix:     "review the content, correct what changed and save it, so readers can trust it",
 	}}
 }
@@ -447,4 +447,14 @@ func clip(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// ageText says an age in whole days, or "more than N days" when whole days
+// would read as the limit itself (180.4 days against 180d).
+func ageText(age, limit time.Duration) string {
+	days := int(age.Hours() / 24)
+	if time.Duration(days)*24*time.Hour <= limit {
+		return fmt.Sprintf("more than %d days", days)
+	}
+	return fmt.Sprintf("%d days", days)
 }

@@ -116,20 +116,32 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 
 // sectionNoData explains a section without a single value.
 func sectionNoData(s Section) string {
-	var missing []string
+	// The figures' reasons name the series Prometheus lacks; the section
+	// names each once.
+	const noSeries = "Prometheus has no series of "
+	var series, other []string
 	for _, f := range s.Figures {
 		if f.Current.OK {
 			return ""
 		}
-		missing = append(missing, f.NoData)
+		if rest, ok := strings.CutPrefix(f.NoData, noSeries); ok {
+			series = append(series, strings.Split(rest, ", ")...)
+		} else if f.NoData != "" {
+			other = append(other, f.NoData)
+		}
 	}
 	for _, t := range s.Tables {
 		if len(t.Rows) > 0 {
 			return ""
 		}
 	}
-	slices.Sort(missing)
-	return "No data for this section at the period's end: " + strings.Join(slices.Compact(missing), "; ") + "."
+	slices.Sort(series)
+	slices.Sort(other)
+	reasons := slices.Compact(other)
+	if len(series) > 0 {
+		reasons = append([]string{noSeries + strings.Join(slices.Compact(series), ", ")}, reasons...)
+	}
+	return "No data for this section at the period's end: " + strings.Join(reasons, "; ") + "."
 }
 
 type builder struct {

@@ -154,7 +154,9 @@ func rows(cur, prev *figures, team string, opts Options) []Row {
 	})
 	addW(windowFigure{
 		id: "wiki_views", label: "Wiki page views", kind: count,
-		note:  "as of the last analytics refresh; no previous period",
+		// From a views CSV the days are dated and compared; the analytics
+		// API answers only for its last round, so then no change is shown.
+		note:  "as of the last views import or analytics refresh",
 		reads: []*metrics.Family{metrics.ConfluencePageViewsInWindow},
 		measure: func(f *figures) (perWindow, perWindow) {
 			return f.windowed(metrics.ConfluencePageViewsInWindow, t), nil
