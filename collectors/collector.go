@@ -10,7 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -20,6 +23,8 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/catalog"
 	"github.com/sre-value/sre-value-exporter/internal/compliance"
 	"github.com/sre-value/sre-value-exporter/internal/config"
+	"github.com/sre-value/sre-value-exporter/internal/fileglob"
+	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/snapshot"
 	"github.com/sre-value/sre-value-exporter/internal/store"
@@ -55,6 +60,53 @@ type History interface {
 	// counting the events up to at. At the present, on records nobody
 	// edited, it equals those families of Snapshot(at).
 	SnapshotAt(at time.Time) (*snapshot.Snapshot, error)
+}
+
+// SourceChecker is implemented by collectors that read local files: it
+// says which configured files or globs do not exist now, for
+// --config.check. At serve time a missing file is a failed refresh
+// instead, since a volume or a git-sync may bring it later.
+type SourceChecker interface {
+	CheckSources() []error
+}
+
+// CheckLocalFile is a config error at field when location (a path
+// relative to the config file, not an http(s) URL) names no file or
+// folder.
+func (d Deps) CheckLocalFile(field, location string) error {
+	if location == "" || strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://") {
+		return nil
+	}
+	p := location
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(d.BaseDir, p)
+	}
+	if _, err := os.Stat(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return d.Errorf(field, "%s does not exist (relative to %s)", mask.QuotePath(location), d.baseDirName())
+		}
+		return d.Errorf(field, "%s cannot be read: %v", mask.QuotePath(location), err)
+	}
+	return nil
+}
+
+// CheckGlob is a config error at field when glob selects no file.
+func (d Deps) CheckGlob(field, glob string) error {
+	matched, err := fileglob.Match(d.BaseDir, glob)
+	if err != nil {
+		return d.Errorf(field, "%s cannot be searched: %v", mask.QuotePath(glob), err)
+	}
+	if len(matched) == 0 {
+		return d.Errorf(field, "%s matches no file (relative to %s)", mask.QuotePath(glob), d.baseDirName())
+	}
+	return nil
+}
+
+func (d Deps) baseDirName() string {
+	if d.BaseDir == "" {
+		return "."
+	}
+	return d.BaseDir
 }
 
 // Noter is implemented by collectors that have warnings worth showing on

@@ -10,11 +10,11 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/exporter"
 )
 
-// checkConfig validates the configuration and every collector's settings
-// without touching the store or any upstream (serve --config.check),
-// printing every mistake of the file at once.
+// checkConfig validates the configuration, every collector's settings and
+// the local files they read, without touching the store or any upstream
+// (serve --config.check), printing every mistake of the file at once.
 func checkConfig(file string, enabled func(string) bool, logger *slog.Logger, stdout, stderr io.Writer) int {
-	cfg, _, err := exporter.Load(file, nil, logger, enabled, nil, time.Now)
+	cfg, err := exporter.Check(file, logger, enabled, time.Now)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s\n", config.Redact(err.Error()))
 		return 1

@@ -37,6 +37,47 @@ func TestConfigCheckAcceptsTheDemoAndNamesMistakes(t *testing.T) {
 	}
 }
 
+// The files a configuration reads are checked too, with its other
+// mistakes, each at its line.
+func TestConfigCheckNamesMissingFilesWithTheOtherMistakes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yml")
+	yml := `global:
+  refresh_intervall: 1m
+collectors:
+  - kind: records
+    name: r
+    tables:
+      - {type: training, source: trainingz.csv}
+  - kind: incidentsheet
+    name: i
+    source: incidentz.csv
+  - kind: grafana
+    name: g
+    files: dashboardz/*.json
+  - kind: documents
+    name: d
+    files: ["postmortems/*.md"]
+`
+	if err := os.WriteFile(bad, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--config.check", "--config.file", bad}, &out, &errOut); code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", code, errOut.String())
+	}
+	want := strings.Join([]string{
+		bad + `:2: global: unknown field "refresh_intervall" (did you mean "refresh_interval"?)`,
+		bad + `:7: collectors[0].tables[0].source: "trainingz.csv" does not exist (relative to ` + dir + `)`,
+		bad + `:10: collectors[1].source: "incidentz.csv" does not exist (relative to ` + dir + `)`,
+		bad + `:13: collectors[2].files: "dashboardz/*.json" matches no file (relative to ` + dir + `)`,
+		bad + `:16: collectors[3].files[0]: "postmortems/*.md" matches no file (relative to ` + dir + `)`,
+	}, "\n") + "\n"
+	if got := errOut.String(); got != want {
+		t.Errorf("stderr\n got: %s\nwant: %s", got, want)
+	}
+}
+
 func TestDisabledKindsAreSkippedAndUnknownFlagsRefused(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{"--config.check", "--no-collector.incidentsheet", "--config.file", "../../examples/demo/config.yml"}, &out, &errOut); code != 0 {

@@ -655,3 +655,14 @@ func (c *Collector) update(fn func(*store.Tx) error) error {
 	}
 	return nil
 }
+
+// CheckSources reports page and view CSV files that do not exist.
+func (c *Collector) CheckSources() []error {
+	var errs []error
+	for _, f := range []struct{ field, location string }{{"pages_csv", c.s.PagesCSV}, {"views_csv", c.s.ViewsCSV}} {
+		if err := c.deps.CheckLocalFile(f.field, f.location); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}

@@ -365,3 +365,14 @@ func (c *Collector) Notes() []string {
 	defer c.mu.Unlock()
 	return slices.Clone(c.notes)
 }
+
+// CheckSources reports the globs that select nothing.
+func (c *Collector) CheckSources() []error {
+	var errs []error
+	for i, g := range c.s.Files {
+		if err := c.deps.CheckGlob(fmt.Sprintf("files[%d]", i), g); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}

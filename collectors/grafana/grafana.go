@@ -457,3 +457,14 @@ func (c *Collector) Notes() []string {
 	defer c.mu.Unlock()
 	return slices.Clone(c.notes)
 }
+
+// CheckSources reports a files glob that selects nothing.
+func (c *Collector) CheckSources() []error {
+	if c.s.Files == "" {
+		return nil
+	}
+	if err := c.deps.CheckGlob("files", c.s.Files); err != nil {
+		return []error{err}
+	}
+	return nil
+}

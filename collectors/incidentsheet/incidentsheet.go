@@ -336,3 +336,11 @@ func (c *Collector) syncNotes() []string {
 func (c *Collector) History() (collectors.History, error) {
 	return incident.LoadHistory(c.deps.Store, c.deps.StoreKey(), source)
 }
+
+// CheckSources reports a source file that does not exist.
+func (c *Collector) CheckSources() []error {
+	if err := c.deps.CheckLocalFile("source", c.cfg.Source); err != nil {
+		return []error{err}
+	}
+	return nil
+}

@@ -482,3 +482,14 @@ func rowID(table string, identity []string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
+
+// CheckSources reports the tables whose local file does not exist.
+func (c *Collector) CheckSources() []error {
+	var errs []error
+	for i, t := range c.tables {
+		if err := c.deps.CheckLocalFile(fmt.Sprintf("tables[%d].source", i), t.settings.Source); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}

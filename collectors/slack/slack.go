@@ -263,3 +263,11 @@ func (c *Collector) note(format string, args ...any) {
 		c.notes = append(c.notes, msg)
 	}
 }
+
+// CheckSources reports an export folder that does not exist.
+func (c *Collector) CheckSources() []error {
+	if err := c.deps.CheckLocalFile("export", c.cfg.Export); err != nil {
+		return []error{err}
+	}
+	return nil
+}

@@ -237,10 +237,27 @@ func Build(cfg *config.Config, st *store.Store, logger *slog.Logger, enabled fun
 			Fingerprint: fingerprint(cc, catalogFP, cfg.Dir),
 		})
 	}
-	if err := config.Join(errs...); err != nil {
+	// The instances that were built come back with the others' errors, so
+	// --config.check can check their sources too.
+	return out, config.Join(errs...)
+}
+
+// Check validates file as --config.check does: the configuration, every
+// collector's settings, and the local files and globs the collectors
+// read, all mistakes at once. It touches no store and no upstream.
+func Check(file string, logger *slog.Logger, enabled func(string) bool, now func() time.Time) (*config.Config, error) {
+	cfg, err := config.Load(file)
+	if cfg == nil {
 		return nil, err
 	}
-	return out, nil
+	instances, buildErr := Build(cfg, nil, logger, enabled, nil, now)
+	errs := []error{err, buildErr}
+	for _, inst := range instances {
+		if c, ok := inst.Collector.(collectors.SourceChecker); ok {
+			errs = append(errs, c.CheckSources()...)
+		}
+	}
+	return cfg, config.Join(errs...)
 }
 
 // fingerprint changes whenever anything the instance depends on changes:

@@ -4,7 +4,9 @@
 package mask
 
 import (
+	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -32,4 +34,18 @@ func Quote(v string) string {
 	}
 	q := strconv.Quote(v[:end])
 	return q[:len(q)-1] + "…\""
+}
+
+// pathLike is a value ending in a file extension or holding a glob's star:
+// a file name, which is no secret and useless cut short.
+var pathLike = regexp.MustCompile(`(\.[A-Za-z][A-Za-z0-9]{0,5}|\*|/)$|\*`)
+
+// QuotePath quotes a file path or glob whole when it looks like one (an
+// extension or a star), and otherwise as Quote does, in case a secret was
+// pasted into a path setting.
+func QuotePath(v string) string {
+	if pathLike.MatchString(v) && !strings.ContainsAny(v, " \t\n") {
+		return strconv.Quote(v)
+	}
+	return Quote(v)
 }

@@ -23,3 +23,18 @@ func TestQuote(t *testing.T) {
 		})
 	}
 }
+
+func TestQuotePathShowsFileNamesWholeButNotTokens(t *testing.T) {
+	for v, want := range map[string]string{
+		"dashboardz/*.json":                        `"dashboardz/*.json"`,
+		"examples/demo/incidents-2026.csv":         `"examples/demo/incidents-2026.csv"`,
+		"postmortems/**":                           `"postmortems/**"`,
+		"ghp_0123456789abcdefghijklmnopqrstuvwxyz": `"ghp_…"`,
+		"xoxb-1234-5678-abcdefghijkl":              `"xoxb…"`,
+		"short.csv":                                `"short.csv"`,
+	} {
+		if got := QuotePath(v); got != want {
+			t.Errorf("QuotePath(%q) = %s, want %s", v, got, want)
+		}
+	}
+}
