@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,11 @@ func writeOpenMetrics(dir, file string, logger *slog.Logger) (err error) {
 		return err
 	}
 	defer os.RemoveAll(sandbox)
+	cleanup, err := withWAL(dir)
+	if err != nil {
+		return fmt.Errorf("backfill: %w", err)
+	}
+	defer cleanup()
 	db, err := tsdb.OpenDBReadOnly(dir, sandbox, logger)
 	if err != nil {
 		return fmt.Errorf("backfill: %w", err)
@@ -102,4 +108,18 @@ func formatValue(v float64) string {
 		return "NaN"
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// withWAL gives a folder of blocks the empty write-ahead log a read-only
+// TSDB insists on reading, and returns what removes it again, so the
+// output holds only the blocks.
+func withWAL(dir string) (func(), error) {
+	wal := filepath.Join(dir, "wal")
+	if _, err := os.Stat(wal); err == nil {
+		return func() {}, nil
+	}
+	if err := os.MkdirAll(wal, 0o755); err != nil {
+		return nil, err
+	}
+	return func() { _ = os.RemoveAll(wal) }, nil
 }

@@ -70,6 +70,11 @@ func (w *writer) rules(ctx context.Context, files []string, first, last time.Tim
 		return 0, 0, 0, err
 	}
 	defer os.RemoveAll(sandbox)
+	cleanup, err := withWAL(w.dir)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer cleanup()
 	db, err := tsdb.OpenDBReadOnly(w.dir, sandbox, w.opts.Logger)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("backfill: opening the written blocks: %w", err)
