@@ -239,8 +239,9 @@ func hashFile(h io.Writer, root, path string) error {
 	return err
 }
 
-// copyTree copies the cached blocks into a Prometheus data directory of
-// its own: Prometheus compacts (and deletes) the blocks it is given.
+// copyTree copies a folder: the demo into a test's own folder, the cached
+// blocks into a Prometheus data directory of its own (Prometheus compacts,
+// and deletes, the blocks it is given).
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

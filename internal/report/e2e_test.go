@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,7 +253,7 @@ func checkTheDemoReport(t *testing.T, demo *promtest.Demo, r *Report, at time.Ti
 	}
 
 	// By hand, from the demo's data (see the dashboards' figures test).
-	sum := func(name string, labels ...string) float64 { return sumSamples(t, demo.Exposition, name, labels...) }
+	sum := func(name string, labels ...string) float64 { return promtest.SumSamples(t, demo.Exposition, name, labels...) }
 	byHand := map[string]float64{
 		"reliability.postmortem_coverage":   1.0 / 18,
 		"engagement.answered_within_4h":     77.0 / 87,
@@ -408,39 +407,6 @@ func table(t *testing.T, r *Report, id string) Table {
 	return Table{}
 }
 
-var (
-	sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$`)
-	labelPair  = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"`)
-)
-
-// sumSamples adds the values of the samples of name in the exposition text
-// whose labels include every "label=value" given.
-func sumSamples(t *testing.T, text, name string, labels ...string) float64 {
-	var total float64
-	for _, line := range strings.Split(text, "\n") {
-		match := sampleLine.FindStringSubmatch(line)
-		if match == nil || match[1] != name {
-			continue
-		}
-		have := map[string]string{}
-		for _, p := range labelPair.FindAllStringSubmatch(match[2], -1) {
-			have[p[1]] = p[2]
-		}
-		ok := true
-		for _, l := range labels {
-			k, v, _ := strings.Cut(l, "=")
-			ok = ok && have[k] == v
-		}
-		if ok {
-			v, err := strconv.ParseFloat(match[3], 64)
-			if err != nil {
-				t.Fatalf("%s: %v", line, err)
-			}
-			total += v
-		}
-	}
-	return total
-}
 
 // readOpened reads when the demo's incident sheet's incidents were opened.
 func readOpened(t *testing.T) []time.Time {

@@ -3,7 +3,6 @@ package dashboards
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -15,7 +14,7 @@ import (
 // computed without PromQL: by hand from the demo's golden /metrics, or by
 // summing the exposition's samples.
 func checkFigures(t *testing.T, addr, exposition string) {
-	sum := func(name string, labels ...string) float64 { return sumSamples(t, exposition, name, labels...) }
+	sum := func(name string, labels ...string) float64 { return promtest.SumSamples(t, exposition, name, labels...) }
 	w30 := "window=30d"
 	checks := []struct {
 		dashboard, panel, series string // series: the legend value to pick, "" for a single series
@@ -152,36 +151,3 @@ func collectorsIn(text string) map[string]bool {
 	return out
 }
 
-var (
-	sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$`)
-	labelPair  = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"`)
-)
-
-// sumSamples adds the values of the samples of name in the exposition text
-// whose labels include every "label=value" given.
-func sumSamples(t *testing.T, text, name string, labels ...string) float64 {
-	var total float64
-	for _, line := range strings.Split(text, "\n") {
-		match := sampleLine.FindStringSubmatch(line)
-		if match == nil || match[1] != name {
-			continue
-		}
-		have := map[string]string{}
-		for _, p := range labelPair.FindAllStringSubmatch(match[2], -1) {
-			have[p[1]] = p[2]
-		}
-		ok := true
-		for _, l := range labels {
-			k, v, _ := strings.Cut(l, "=")
-			ok = ok && have[k] == v
-		}
-		if ok {
-			v, err := strconv.ParseFloat(match[3], 64)
-			if err != nil {
-				t.Fatalf("%s: %v", line, err)
-			}
-			total += v
-		}
-	}
-	return total
-}
