@@ -253,7 +253,9 @@ func checkTheDemoReport(t *testing.T, demo *promtest.Demo, r *Report, at time.Ti
 	}
 
 	// By hand, from the demo's data (see the dashboards' figures test).
-	sum := func(name string, labels ...string) float64 { return promtest.SumSamples(t, demo.Exposition, name, labels...) }
+	sum := func(name string, labels ...string) float64 {
+		return promtest.SumSamples(t, demo.Exposition, name, labels...)
+	}
 	byHand := map[string]float64{
 		"reliability.postmortem_coverage":   1.0 / 18,
 		"engagement.answered_within_4h":     77.0 / 87,
@@ -406,7 +408,6 @@ func table(t *testing.T, r *Report, id string) Table {
 	t.Fatalf("no table %s", id)
 	return Table{}
 }
-
 
 // readOpened reads when the demo's incident sheet's incidents were opened.
 func readOpened(t *testing.T) []time.Time {

@@ -14,7 +14,9 @@ import (
 // computed without PromQL: by hand from the demo's golden /metrics, or by
 // summing the exposition's samples.
 func checkFigures(t *testing.T, addr, exposition string) {
-	sum := func(name string, labels ...string) float64 { return promtest.SumSamples(t, exposition, name, labels...) }
+	sum := func(name string, labels ...string) float64 {
+		return promtest.SumSamples(t, exposition, name, labels...)
+	}
 	w30 := "window=30d"
 	checks := []struct {
 		dashboard, panel, series string // series: the legend value to pick, "" for a single series
@@ -150,4 +152,3 @@ func collectorsIn(text string) map[string]bool {
 	}
 	return out
 }
-
