@@ -59,7 +59,7 @@ demo: build tools $(DEMO_DIR)/config.yml
 		--since 180d --step 1h --skip-recent 0 --output.tsdb $(DEMO_PROM)/data \
 		--rules.file alerts/sre-value.rules.yml --rules.file alerts/sre-value.slo.rules.yml \
 		--label.job sre-value-exporter --label.instance localhost$(LISTEN)
-	printf 'global:\n  scrape_interval: 1m\n  evaluation_interval: 1m\nrule_files:\n  - %s/alerts/sre-value.rules.yml\n  - %s/alerts/sre-value.slo.rules.yml\nscrape_configs:\n  - job_name: sre-value-exporter\n    static_configs:\n      - targets: [\x27localhost$(LISTEN)\x27]\n' "$(CURDIR)" "$(CURDIR)" > $(DEMO_PROM)/prometheus.yml
+	printf 'global:\n  scrape_interval: 1m\n  evaluation_interval: 1m\nrule_files:\n  - %s/alerts/sre-value.rules.yml\n  - %s/alerts/sre-value.slo.rules.yml\nscrape_configs:\n  - job_name: sre-value-exporter\n    static_configs:\n      - targets: [\047localhost$(LISTEN)\047]\n' "$(CURDIR)" "$(CURDIR)" > $(DEMO_PROM)/prometheus.yml
 	@echo
 	@echo "exporter:   http://localhost$(LISTEN)/"
 	@echo "prometheus: http://$(PROM_LISTEN)/ (six months of history, 200d retention)"
