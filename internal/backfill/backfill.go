@@ -181,6 +181,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Series += rs
 		res.Samples += rn
 		res.Blocks += rb
+		if res.Blocks, err = mergeOverlapping(ctx, outDir, opts.BlockDuration.Milliseconds(), opts.Logger); err != nil {
+			return nil, err
+		}
 	}
 	if opts.OpenMetricsFile != "" {
 		if err := writeOpenMetrics(outDir, opts.OpenMetricsFile, opts.Logger); err != nil {

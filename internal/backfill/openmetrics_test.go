@@ -3,6 +3,7 @@ package backfill
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -62,5 +63,58 @@ func TestTheOpenMetricsFileHoldsEverySampleAndPromtoolReadsIt(t *testing.T) {
 	out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", file, filepath.Join(dir, "blocks")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool: %v\n%s", err, out)
+	}
+}
+
+// The data's and the recording rules' blocks of one time range are merged,
+// so Prometheus loads blocks that do not overlap (and warns of nothing).
+func TestTheWrittenBlocksDoNotOverlap(t *testing.T) {
+	cfg, st, _ := demoInstances(t)
+	dir := t.TempDir()
+	res, err := Run(context.Background(), Options{
+		ConfigFile: cfg, Store: st, End: demoNow, Since: 3 * 24 * time.Hour, Step: time.Hour,
+		BlockDuration: 24 * time.Hour,
+		TSDBDir:       dir,
+		RuleFiles:     []string{filepath.Join("..", "..", "alerts", "sre-value.rules.yml")},
+		Logger:        slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metas []blockMeta
+	var samples int64
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name(), "meta.json"))
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		var m struct {
+			blockMeta
+			Stats struct {
+				NumSamples int64 `json:"numSamples"`
+			} `json:"stats"`
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		metas = append(metas, m.blockMeta)
+		samples += m.Stats.NumSamples
+	}
+	if len(metas) != res.Blocks {
+		t.Errorf("%d blocks in the folder, the run reports %d", len(metas), res.Blocks)
+	}
+	for i, a := range metas {
+		for _, b := range metas[i+1:] {
+			if a.MinTime < b.MaxTime && b.MinTime < a.MaxTime {
+				t.Errorf("blocks %d..%d and %d..%d overlap", a.MinTime, a.MaxTime, b.MinTime, b.MaxTime)
+			}
+		}
+	}
+	if samples != res.Samples || res.RuleSamples == 0 {
+		t.Errorf("the blocks hold %d samples, the run reports %d (%d from rules)", samples, res.Samples, res.RuleSamples)
 	}
 }
