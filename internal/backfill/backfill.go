@@ -105,12 +105,21 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	last := opts.End.Add(-opts.SkipRecent).Truncate(opts.Step)
+	end := opts.End.Add(-opts.SkipRecent)
+	last := end.Truncate(opts.Step)
 	first := last.Add(-opts.Since).Truncate(opts.Step)
 	if first.Before(last.Add(-opts.Since)) {
 		first = first.Add(opts.Step)
 	}
 	steps := int(last.Sub(first)/opts.Step) + 1
+	// Samples stay on the step's grid (Grafana aligns range queries to it),
+	// and one more is written at the end itself, so the history reaches
+	// the live scrape that starts then without a gap of up to a step.
+	var tail time.Time
+	if end.After(last) {
+		tail = end
+		steps++
+	}
 
 	now := func() time.Time { return last }
 	cfg, instances, err := exporter.Load(opts.ConfigFile, opts.Store, opts.Logger, func(string) bool { return true }, nil, now)
@@ -118,6 +127,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{From: first, To: last, Steps: steps}
+	if !tail.IsZero() {
+		res.To = tail
+	}
 	// The configuration's families (the catalog's teams and services, the
 	// value: section's prices and team cost) are written at every step as
 	// they are now: the rules that join them (coverage, money) then have
@@ -165,8 +177,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	// The TSDB logs every block flush at info; only its warnings matter here.
 	opts.Logger = slog.New(warnOnly{opts.Logger.Handler()})
-	w := &writer{opts: opts, dir: outDir, extra: labels.FromMap(opts.Labels), series: map[uint64]struct{}{}, static: static}
-	prog := newProgress(opts.Progress, opts.Terminal, steps, first, last)
+	w := &writer{opts: opts, dir: outDir, extra: labels.FromMap(opts.Labels), series: map[uint64]struct{}{}, static: static, tail: tail}
+	prog := newProgress(opts.Progress, opts.Terminal, steps, first, res.To)
 	if err := w.data(ctx, sources, first, last, prog); err != nil {
 		return nil, err
 	}
@@ -234,6 +246,33 @@ type writer struct {
 	blocks  int
 	// static is the configuration's snapshot, the same at every step.
 	static *snapshot.Snapshot
+	// tail is the end when it is off the step's grid: one more instant.
+	tail time.Time
+}
+
+// instants are the instants written in block range br: those of the grid
+// from first to last, and the tail if it falls in br.
+func (w *writer) instants(br [2]time.Time, first, last time.Time) []time.Time {
+	var out []time.Time
+	start := br[0]
+	if start.Before(first) {
+		start = first
+	}
+	for t := start; t.Before(br[1]) && !t.After(last); t = t.Add(w.opts.Step) {
+		out = append(out, t)
+	}
+	if !w.tail.IsZero() && !w.tail.Before(br[0]) && w.tail.Before(br[1]) {
+		out = append(out, w.tail)
+	}
+	return out
+}
+
+// end is the last instant written.
+func (w *writer) end(last time.Time) time.Time {
+	if !w.tail.IsZero() {
+		return w.tail
+	}
+	return last
 }
 
 // blockRanges splits [first, last] into block-duration-aligned ranges.
@@ -246,17 +285,13 @@ func blockRanges(first, last time.Time, d time.Duration) [][2]time.Time {
 }
 
 func (w *writer) data(ctx context.Context, sources []source, first, last time.Time, prog *progress) error {
-	for _, br := range blockRanges(first, last, w.opts.BlockDuration) {
+	for _, br := range blockRanges(first, w.end(last), w.opts.BlockDuration) {
 		bw, err := tsdb.NewBlockWriter(w.opts.Logger, w.dir, w.opts.BlockDuration.Milliseconds())
 		if err != nil {
 			return fmt.Errorf("backfill: %w", err)
 		}
 		appended := 0
-		start := br[0]
-		if start.Before(first) {
-			start = first
-		}
-		for t := start; t.Before(br[1]) && !t.After(last); t = t.Add(w.opts.Step) {
+		for _, t := range w.instants(br, first, last) {
 			if err := ctx.Err(); err != nil {
 				bw.Close()
 				return err

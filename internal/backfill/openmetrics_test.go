@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +117,54 @@ func TestTheWrittenBlocksDoNotOverlap(t *testing.T) {
 	}
 	if samples != res.Samples || res.RuleSamples == 0 {
 		t.Errorf("the blocks hold %d samples, the run reports %d (%d from rules)", samples, res.Samples, res.RuleSamples)
+	}
+}
+
+// An end off the step's grid gets one more sample, of the data and of the
+// recording rules, so the history reaches the live scrape that starts then.
+func TestAnEndOffTheGridIsWrittenToo(t *testing.T) {
+	cfg, st, _ := demoInstances(t)
+	file := filepath.Join(t.TempDir(), "history.om")
+	end := demoNow.Add(37 * time.Minute)
+	res, err := Run(context.Background(), Options{
+		ConfigFile: cfg, Store: st, End: end, Since: 5 * time.Hour, Step: time.Hour,
+		BlockDuration:   24 * time.Hour,
+		OpenMetricsFile: file,
+		RuleFiles:       []string{filepath.Join("..", "..", "alerts", "sre-value.rules.yml")},
+		Logger:          slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.To.Equal(end) || res.Steps != 7 {
+		t.Errorf("to %s in %d steps, want %s in 7 (6 on the hour and the end)", res.To, res.Steps, end)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamps := map[string]map[string]bool{} // data or rule -> timestamps
+	for _, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		kind := "data"
+		if name, _, _ := strings.Cut(fields[0], "{"); strings.Contains(name, ":") {
+			kind = "rule"
+		}
+		if stamps[kind] == nil {
+			stamps[kind] = map[string]bool{}
+		}
+		stamps[kind][fields[len(fields)-1]] = true
+	}
+	want := strconv.FormatInt(end.Unix(), 10)
+	for _, kind := range []string{"data", "rule"} {
+		if !stamps[kind][want] {
+			t.Errorf("no %s sample at the end %s (%d instants)", kind, want, len(stamps[kind]))
+		}
+		if len(stamps[kind]) != 7 {
+			t.Errorf("%s samples at %d instants, want 7", kind, len(stamps[kind]))
+		}
 	}
 }

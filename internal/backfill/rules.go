@@ -113,18 +113,44 @@ func (w *writer) rules(ctx context.Context, files []string, first, last time.Tim
 			q.Close()
 			return 0, 0, 0, fmt.Errorf("backfill: %s: rule %s: %w", rec.file, rec.rule.Record, err)
 		}
-		for _, s := range matrix {
-			b := labels.NewBuilder(s.Metric)
+		var tailVec promql.Vector
+		if !w.tail.IsZero() {
+			if tailVec, err = w.evalAt(ctx, engine, queryable, rec.rule.Expr, w.tail); err != nil {
+				q.Close()
+				return 0, 0, 0, fmt.Errorf("backfill: %s: rule %s: %w", rec.file, rec.rule.Record, err)
+			}
+		}
+		outputs := map[uint64]*ruleSeries{}
+		var order []uint64
+		output := func(metric labels.Labels) *ruleSeries {
+			b := labels.NewBuilder(metric)
 			b.Set(model.MetricNameLabel, rec.rule.Record)
 			for k, v := range rec.lbls {
 				b.Set(k, v)
 			}
-			out := ruleSeries{lset: b.Labels()}
+			lset := b.Labels()
+			h := lset.Hash()
+			if _, ok := outputs[h]; !ok {
+				outputs[h] = &ruleSeries{lset: lset}
+				order = append(order, h)
+			}
+			return outputs[h]
+		}
+		for _, s := range matrix {
+			out := output(s.Metric)
 			for _, pt := range s.Floats {
 				out.samples = append(out.samples, floatSample{t: pt.T, f: pt.F})
 			}
-			samples += int64(len(out.samples))
-			mem.add(out)
+		}
+		for _, smp := range tailVec {
+			if smp.H == nil {
+				out := output(smp.Metric)
+				out.samples = append(out.samples, floatSample{t: smp.T, f: smp.F})
+			}
+		}
+		for _, h := range order {
+			samples += int64(len(outputs[h].samples))
+			mem.add(*outputs[h])
 		}
 		q.Close()
 		w.opts.Logger.Debug("recording rule evaluated", "rule", rec.rule.Record, "series", len(matrix))
@@ -134,16 +160,13 @@ func (w *writer) rules(ctx context.Context, files []string, first, last time.Tim
 	// head refuses a sample far older than the newest it holds.
 	blocks := 0
 	next := make([]int, len(mem.series)) // each series' next sample
-	for _, br := range blockRanges(first, last, w.opts.BlockDuration) {
+	for _, br := range blockRanges(first, w.end(last), w.opts.BlockDuration) {
 		bw, err := tsdb.NewBlockWriter(w.opts.Logger, w.dir, w.opts.BlockDuration.Milliseconds())
 		if err != nil {
 			return 0, 0, 0, err
 		}
 		n := 0
-		for t := br[0]; t.Before(br[1]) && !t.After(last); t = t.Add(w.opts.Step) {
-			if t.Before(first) {
-				continue
-			}
+		for _, t := range w.instants(br, first, last) {
 			ts := t.UnixMilli()
 			app := bw.Appender(ctx)
 			for i, s := range mem.series {
@@ -244,3 +267,23 @@ func (s *listSeriesSet) Next() bool                        { s.i++; return s.i <
 func (s *listSeriesSet) At() storage.Series                { return s.series[s.i] }
 func (s *listSeriesSet) Err() error                        { return nil }
 func (s *listSeriesSet) Warnings() annotations.Annotations { return nil }
+
+// evalAt evaluates a rule's expression at one instant (the tail).
+func (w *writer) evalAt(ctx context.Context, engine *promql.Engine, q storage.Queryable, expr string, at time.Time) (promql.Vector, error) {
+	iq, err := engine.NewInstantQuery(ctx, q, nil, expr, at)
+	if err != nil {
+		return nil, err
+	}
+	defer iq.Close()
+	res := iq.Exec(ctx)
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	switch v := res.Value.(type) {
+	case promql.Vector:
+		return v, nil
+	case promql.Scalar:
+		return promql.Vector{{T: v.T, F: v.V}}, nil
+	}
+	return nil, fmt.Errorf("unexpected %s result", res.Value.Type())
+}
