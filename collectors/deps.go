@@ -18,6 +18,7 @@ import (
 	"github.com/sre-value/sre-value-exporter/internal/mask"
 	"github.com/sre-value/sre-value-exporter/internal/metrics"
 	"github.com/sre-value/sre-value-exporter/internal/store"
+	"github.com/sre-value/sre-value-exporter/internal/tabular"
 	"github.com/sre-value/sre-value-exporter/internal/upstream"
 )
 
@@ -128,7 +129,7 @@ func (d Deps) Errorf(field string, format string, args ...any) error {
 // relative to the config file, not an http(s) URL) names no file or
 // folder.
 func (d Deps) CheckLocalFile(field, location string) error {
-	if location == "" || strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://") {
+	if location == "" || (tabular.Source{Location: location}).IsURL() {
 		return nil
 	}
 	p := location

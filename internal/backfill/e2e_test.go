@@ -1,7 +1,6 @@
 package backfill_test
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -99,9 +98,9 @@ func TestTheBackfilledDemoInPrometheus(t *testing.T) {
 	})
 
 	t.Run("weekly wiki views equal the views export's", func(t *testing.T) {
-		views := readCSV(t, filepath.Join(demo, "wiki_views.csv"))
+		views := promtest.ReadCSV(t, filepath.Join(demo, "wiki_views.csv"))
 		created := map[string]time.Time{}
-		for _, p := range readCSV(t, filepath.Join(demo, "wiki_pages.csv")) {
+		for _, p := range promtest.ReadCSV(t, filepath.Join(demo, "wiki_pages.csv")) {
 			c, err := time.Parse(time.RFC3339, p["created"])
 			if err != nil {
 				t.Fatal(err)
@@ -238,28 +237,6 @@ func queryKeyed(t *testing.T, addr, expr string, at time.Time) map[string]float6
 	return out
 }
 
-func readCSV(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]string
-	for _, r := range rows[1:] {
-		m := map[string]string{}
-		for i, h := range rows[0] {
-			m[h] = r[i]
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 type demoIncident struct {
 	team             string
 	opened, resolved time.Time
@@ -268,7 +245,7 @@ type demoIncident struct {
 func readIncidents(t *testing.T, path string) []demoIncident {
 	t.Helper()
 	var out []demoIncident
-	for _, r := range readCSV(t, path) {
+	for _, r := range promtest.ReadCSV(t, path) {
 		opened, err := time.Parse(time.RFC3339, r["opened"])
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,8 @@
 package promtest
 
 import (
+	"encoding/csv"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -41,4 +43,28 @@ func SumSamples(t testing.TB, text, name string, labels ...string) float64 {
 		}
 	}
 	return total
+}
+
+// ReadCSV reads a CSV file with a header row into one map per row, for
+// hand computations from the demo's tables.
+func ReadCSV(t testing.TB, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []map[string]string
+	for _, r := range rows[1:] {
+		m := map[string]string{}
+		for i, h := range rows[0] {
+			m[h] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out
 }

@@ -2,7 +2,6 @@ package scorecard_test
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"log/slog"
 	"math"
@@ -15,6 +14,7 @@ import (
 
 	_ "github.com/sre-value/sre-value-exporter/collectors/all"
 	"github.com/sre-value/sre-value-exporter/internal/exporter"
+	"github.com/sre-value/sre-value-exporter/internal/promtest"
 	"github.com/sre-value/sre-value-exporter/internal/scorecard"
 	"github.com/sre-value/sre-value-exporter/internal/store"
 )
@@ -84,24 +84,7 @@ func team(v string) string {
 
 func readCSV(t *testing.T, name string) []map[string]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(demoDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]string
-	for _, r := range rows[1:] {
-		m := map[string]string{}
-		for i, h := range rows[0] {
-			m[h] = r[i]
-		}
-		out = append(out, m)
-	}
-	return out
+	return promtest.ReadCSV(t, filepath.Join(demoDir, name))
 }
 
 func at(t *testing.T, v string) time.Time {

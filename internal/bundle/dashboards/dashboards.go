@@ -211,7 +211,7 @@ func (s spec) layout() []placed {
 func variable(name string) cog.Builder[dashboard.VariableModel] {
 	switch name {
 	case teamVariable:
-		return labelValues(name, "Team", metrics.TeamInfo, "team")
+		return labelValues(name, "Team", metrics.TeamInfo.Name, "team")
 	case oneTeam:
 		q := fmt.Sprintf("label_values(%s, %s)", metrics.TeamInfo.Name, "team")
 		return dashboard.NewQueryVariableBuilder(teamVariable).Label("Team").
@@ -222,23 +222,12 @@ func variable(name string) cog.Builder[dashboard.VariableModel] {
 			Refresh(dashboard.VariableRefreshOnDashboardLoad).
 			Sort(dashboard.VariableSortAlphabeticalAsc)
 	case sourceVariable:
-		return labelValues(name, "Source", metrics.FormatDocumentsCheckedInWindow, "source")
+		return labelValues(name, "Source", metrics.FormatDocumentsCheckedInWindow.Name, "source")
 	case serviceVariable:
-		q := fmt.Sprintf("label_values(%s, %s)", slo.Objective, slo.ServiceLabel)
-		return dashboard.NewQueryVariableBuilder(name).Label("Service").
-			Description("The services whose SLOs the dashboard shows.").
-			Query(dashboard.StringOrMap{String: &q}).
-			Definition(q).
-			Datasource(datasourceRef()).
-			Refresh(dashboard.VariableRefreshOnDashboardLoad).
-			Sort(dashboard.VariableSortAlphabeticalAsc).
-			Multi(true).IncludeAll(true).AllValue(".*").
-			Current(dashboard.VariableOption{
-				Text:  dashboard.StringOrArrayOfString{String: ptr("All")},
-				Value: dashboard.StringOrArrayOfString{String: ptr("$__all")},
-			})
+		return labelValues(name, "Service", slo.Objective, slo.ServiceLabel).
+			Description("The services whose SLOs the dashboard shows.")
 	case collectorVariable:
-		return labelValues(name, "Collector", metrics.CollectorUp, "collector")
+		return labelValues(name, "Collector", metrics.CollectorUp.Name, "collector")
 	case windowVariable, quarterWindow:
 		selected := "30d"
 		if name == quarterWindow {
@@ -269,10 +258,11 @@ func variable(name string) cog.Builder[dashboard.VariableModel] {
 	panic("dashboards: unknown variable " + name)
 }
 
-// labelValues is a multi-select variable over the values of label on f,
-// "All" matching everything.
-func labelValues(name, label string, f *metrics.Family, labelName string) cog.Builder[dashboard.VariableModel] {
-	q := fmt.Sprintf("label_values(%s, %s)", f.Name, labelName)
+// labelValues is a multi-select variable over the values of labelName on
+// the series named metric (a family or a recording rule), "All" matching
+// everything.
+func labelValues(name, label, metric, labelName string) *dashboard.QueryVariableBuilder {
+	q := fmt.Sprintf("label_values(%s, %s)", metric, labelName)
 	return dashboard.NewQueryVariableBuilder(name).Label(label).
 		Query(dashboard.StringOrMap{String: &q}).
 		Definition(q).
